@@ -1,0 +1,554 @@
+/* httpsnoop.bpf.c: syscall tracepoints that capture the bytes of TCP sockets.
+ * Tracepoints only (no kprobes, no fentry); CO-RE reads for kernel structs. */
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "httpsnoop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space between open and load. */
+const volatile bool filter_pids = false;	/* only tgids in the pids map */
+const volatile bool filter_cgroups = false;	/* only cgroup ids in the cgroups map */
+const volatile u32 self_tgid = 0;		/* never capture ourselves */
+const volatile u32 max_capture = HS_CHUNK * HS_MAX_CHUNKS;	/* bytes copied per call */
+const volatile u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this much data */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);		/* resized by user space */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_PIDS);
+	__type(key, u32);
+	__type(value, u8);
+} pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_CGROUPS);
+	__type(key, u64);
+	__type(value, u8);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_CNT_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} counters SEC(".maps");
+
+/* Per-socket state: bytes seen per direction, and whether a TLS probe owns its plaintext. */
+struct sock_state {
+	u64 pos[2];
+	u8 tls;
+	u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_MAX_SOCKS);
+	__type(key, u64);
+	__type(value, struct sock_state);
+} socks SEC(".maps");
+
+/* A data syscall between its enter and exit tracepoints. */
+enum call_kind { CALL_BUF = 0, CALL_IOV = 1, CALL_MSG = 2, CALL_SENDFILE = 3 };
+
+struct call_args {
+	u64 sock;
+	u64 buf;		/* buffer, iovec array or user_msghdr */
+	u32 iovcnt;
+	s32 fd;
+	u8 dir;
+	u8 kind;
+	u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct call_args);
+} calls SEC(".maps");
+
+/* Where emit_data() is in a call's bytes. It lives in map memory, not in registers: values
+ * loaded from memory are unknown to the verifier, so every iteration of the copy loop
+ * verifies as one state instead of one per path taken so far. */
+struct cursor {
+	u64 iov;		/* the buffer (iovcnt 0) or the iovec array */
+	u64 cur;		/* current buffer and bytes left in it */
+	u64 cur_len;
+	u64 left;		/* bytes of the call not yet emitted */
+	u32 budget;		/* bytes that may still be copied */
+	u32 idx;		/* next iovec */
+	u32 iovcnt;
+	u32 pad;
+};
+
+/* Scratch record: header + one chunk, per CPU (too large for the stack). */
+struct rec_buf {
+	struct hs_rec h;
+	u8 data[HS_CHUNK];
+	struct cursor c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct rec_buf);
+} scratch SEC(".maps");
+
+static __always_inline void count(u32 which, u64 n)
+{
+	u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += n;
+}
+
+static __always_inline bool traced(u64 pid_tgid)
+{
+	u32 tgid = pid_tgid >> 32;
+
+	if (tgid == self_tgid)
+		return false;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return false;
+	if (filter_cgroups) {
+		u64 cg = bpf_get_current_cgroup_id();
+
+		if (!bpf_map_lookup_elem(&cgroups, &cg))
+			return false;
+	}
+	return true;
+}
+
+/* The struct sock behind fd when fd is a TCP socket (IPv4 or IPv6), else NULL.
+ * Walks task->files->fdt->fd[fd] so sockets opened before we started are known too. */
+static __always_inline struct sock *tcp_sock_of_fd(s32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+	struct socket *so;
+	struct sock *sk;
+	u16 family;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd)
+{
+	struct sock *sk = (struct sock *)sock;
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->sock = sock;
+	h->pos = 0;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (u32)pid_tgid;
+	h->fd = fd;
+	h->len = 0;
+	h->cap = 0;
+	h->dir = 0;
+	h->source = HS_SRC_SYSCALL;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	h->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (h->family == AF_INET6) {
+		BPF_CORE_READ_INTO(h->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(h->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		__builtin_memset(h->laddr, 0, sizeof(h->laddr));
+		__builtin_memset(h->raddr, 0, sizeof(h->raddr));
+		BPF_CORE_READ_INTO((u32 *)h->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((u32 *)h->raddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* Send the scratch record with cap data bytes. */
+static __always_inline void submit(struct rec_buf *r, u32 cap)
+{
+	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
+		    BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	if (cap > HS_CHUNK)
+		cap = HS_CHUNK;
+	r->h.cap = cap;
+	if (bpf_ringbuf_output(&events, r, sizeof(r->h) + cap, flags)) {
+		count(HS_CNT_LOST_RECORDS, 1);
+		count(HS_CNT_LOST_BYTES, cap);
+	}
+}
+
+static __always_inline struct sock_state *sock_state(u64 sock)
+{
+	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
+
+	if (st)
+		return st;
+	struct sock_state zero = {};
+
+	bpf_map_update_elem(&socks, &sock, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&socks, &sock);
+}
+
+/* Emit the ret bytes of a finished call as DATA records of up to HS_CHUNK bytes each.
+ * The bytes are in one buffer at iov (iovcnt 0) or in an iovec array; at most max_capture are copied
+ * and one last record stands for the rest. Positions advance for every byte, so user space
+ * sees exactly what was not captured. One flat loop over chunks and iovecs keeps the
+ * verifier's work small. */
+static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 iov, u32 iovcnt,
+				 u64 left)
+{
+	struct cursor *c = &r->c;
+	u8 dir = r->h.dir & 1;
+
+	c->iov = iov;
+	c->cur = iov;
+	c->cur_len = iovcnt ? 0 : left;
+	c->left = left;
+	c->budget = max_capture;
+	c->idx = 0;
+	c->iovcnt = iovcnt;
+	for (int i = 0; i < HS_MAX_CHUNKS + HS_MAX_IOV; i++) {
+		if (!c->left)
+			break;
+		if (!c->cur_len) {
+			struct iovec v = {};
+
+			if (c->idx >= c->iovcnt ||
+			    bpf_probe_read_user(&v, sizeof(v), (void *)(c->iov + c->idx * sizeof(v))))
+				break;
+			c->idx++;
+			c->cur = (u64)v.iov_base;
+			c->cur_len = v.iov_len < c->left ? v.iov_len : c->left;
+			continue;
+		}
+		u64 n = c->cur_len > HS_CHUNK ? HS_CHUNK : c->cur_len;
+
+		if (n > c->budget)
+			n = c->budget;
+		if (n == 0 || n > HS_CHUNK)
+			break;
+		r->h.flags = 0;
+		r->h.pos = st->pos[dir];
+		r->h.len = n;
+		if (bpf_probe_read_user(r->data, n, (void *)c->cur)) {
+			r->h.flags = HS_RF_UNCAPTURED;
+			submit(r, 0);
+		} else {
+			submit(r, n);
+		}
+		st->pos[dir] += n;
+		c->cur += n;
+		c->cur_len -= n;
+		c->left -= n;
+		c->budget -= n;
+	}
+	if (c->left) {
+		/* beyond the capture budget or the iovecs followed: one record for the rest */
+		r->h.flags = HS_RF_UNCAPTURED;
+		r->h.pos = st->pos[dir];
+		r->h.len = c->left;
+		submit(r, 0);
+		count(HS_CNT_SNAPPED_BYTES, c->left);
+		st->pos[dir] += c->left;
+	}
+}
+
+/* Emit ret bytes of a finished call as records of the given source. */
+static __always_inline void emit_call(struct call_args *a, long ret, u8 source)
+{
+	struct rec_buf *r;
+	struct sock_state *st;
+	u32 zero = 0;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	st = sock_state(a->sock);
+	if (!r || !st)
+		return;
+	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd);
+	r->h.dir = a->dir;
+	r->h.source = source;
+
+	if (a->kind == CALL_SENDFILE) {
+		r->h.flags = HS_RF_UNCAPTURED | HS_RF_SENDFILE;
+		r->h.pos = st->pos[a->dir & 1];
+		r->h.len = ret;
+		submit(r, 0);
+		st->pos[a->dir & 1] += ret;
+	} else if (a->kind == CALL_MSG) {
+		struct user_msghdr *m = (struct user_msghdr *)a->buf;
+		u64 iov = 0, cnt = 0;
+
+		bpf_probe_read_user(&iov, sizeof(iov), &m->msg_iov);
+		bpf_probe_read_user(&cnt, sizeof(cnt), &m->msg_iovlen);
+		emit_data(r, st, iov, cnt ? cnt : 1, ret);
+	} else if (a->kind == CALL_IOV) {
+		emit_data(r, st, a->buf, a->iovcnt ? a->iovcnt : 1, ret);
+	} else {
+		emit_data(r, st, a->buf, 0, ret);
+	}
+}
+
+static __always_inline int enter_call(s32 fd, u64 buf, u32 iovcnt, u8 dir, u8 kind)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct call_args a = {};
+	struct sock *sk;
+
+	if (!traced(id))
+		return 0;
+	sk = tcp_sock_of_fd(fd);
+	if (!sk)
+		return 0;
+	a.sock = (u64)sk;
+	a.buf = buf;
+	a.iovcnt = iovcnt;
+	a.fd = fd;
+	a.dir = dir;
+	a.kind = kind;
+	bpf_map_update_elem(&calls, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int exit_call(long ret)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct call_args *a = bpf_map_lookup_elem(&calls, &id);
+
+	if (!a)
+		return 0;
+	if (ret > 0) {
+		struct sock_state *st = bpf_map_lookup_elem(&socks, &a->sock);
+
+		/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
+		if (!st || !st->tls)
+			emit_call(a, ret, HS_SRC_SYSCALL);
+	}
+	bpf_map_delete_elem(&calls, &id);
+	return 0;
+}
+
+#define ARG(i) ((u64)ctx->args[i])
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_BUF);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_BUF);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), ARG(2), HS_DIR_INGRESS, CALL_IOV);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_MSG);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_BUF);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_BUF);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), ARG(2), HS_DIR_EGRESS, CALL_IOV);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_MSG);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_call(ARG(0), 0, 0, HS_DIR_EGRESS, CALL_SENDFILE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int exit_read(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_readv")
+int exit_readv(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_write")
+int exit_write(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int exit_sendto(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_writev")
+int exit_writev(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+
+/* Connection lifecycle: connect/accept give the role, close frees the socket's state. */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, s32);
+} connects SEC(".maps");
+
+static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags)
+{
+	struct rec_buf *r;
+	u32 zero = 0;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return;
+	fill_header(&r->h, type, sock, fd);
+	r->h.flags = flags;
+	submit(r, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	s32 fd = ARG(0);
+
+	if (traced(id))
+		bpf_map_update_elem(&connects, &id, &fd, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	s32 *fd = bpf_map_lookup_elem(&connects, &id);
+	struct sock *sk;
+
+	if (!fd)
+		return 0;
+	/* 0, or -EINPROGRESS (-115) for a non-blocking connect */
+	if (ctx->ret == 0 || ctx->ret == -115) {
+		sk = tcp_sock_of_fd(*fd);
+		if (sk)
+			emit_simple(HS_REC_OPEN, (u64)sk, *fd, HS_RF_CONNECT);
+	}
+	bpf_map_delete_elem(&connects, &id);
+	return 0;
+}
+
+static __always_inline int exit_accept(long ret)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct sock *sk;
+
+	if (ret < 0 || !traced(id))
+		return 0;
+	sk = tcp_sock_of_fd(ret);
+	if (sk)
+		emit_simple(HS_REC_OPEN, (u64)sk, ret, HS_RF_ACCEPT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept_(struct trace_event_raw_sys_exit *ctx) { return exit_accept(ctx->ret); }
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return exit_accept(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct sock *sk;
+	u64 sock;
+
+	if (!traced(id))
+		return 0;
+	sk = tcp_sock_of_fd(ARG(0));
+	if (!sk)
+		return 0;
+	sock = (u64)sk;
+	/* only sockets that carried data have state, and only those interest user space */
+	if (!bpf_map_lookup_elem(&socks, &sock))
+		return 0;
+	emit_simple(HS_REC_CLOSE, sock, ARG(0), 0);
+	bpf_map_delete_elem(&socks, &sock);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct rec_buf *r;
+	u32 zero = 0;
+
+	/* the thread group ends when its leader exits; other threads are not interesting */
+	if ((u32)id != (u32)(id >> 32) || !traced(id))
+		return 0;
+	bpf_map_delete_elem(&calls, &id);
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	__builtin_memset(&r->h, 0, sizeof(r->h));
+	r->h.type = HS_REC_EXIT;
+	r->h.ts_ns = bpf_ktime_get_ns();
+	r->h.pid = id >> 32;
+	r->h.tid = (u32)id;
+	r->h.fd = -1;
+	bpf_get_current_comm(r->h.comm, sizeof(r->h.comm));
+	submit(r, 0);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* httpsnoop.h: the ABI between the BPF programs and user space: records and constants.
+ * Fixed-width types only, no pointers; both sides include this file. */
+#ifndef HS_ABI_H
+#define HS_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define HS_COMM_LEN 16
+#define HS_CHUNK 16384		/* data bytes per record; a larger call spans records */
+#ifndef HS_MAX_CHUNKS
+#define HS_MAX_CHUNKS 128
+#endif	/* chunks per buffer: 2 MiB captured per call at most */
+#define HS_MAX_IOV 16		/* iovecs followed per readv/writev/sendmsg/recvmsg */
+#define HS_MAX_PIDS 4096
+#define HS_MAX_CGROUPS 64
+#define HS_MAX_SOCKS 65536
+
+enum hs_rec_type {
+	HS_REC_DATA = 1,	/* bytes (or a count of uncaptured bytes) of one direction */
+	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket */
+	HS_REC_CLOSE = 3,	/* close() of a TCP socket */
+	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
+};
+
+enum hs_dir {
+	HS_DIR_EGRESS = 0,	/* written/sent by the traced process */
+	HS_DIR_INGRESS = 1,	/* read/received by the traced process */
+};
+
+enum hs_src {
+	HS_SRC_SYSCALL = 0,
+	HS_SRC_OPENSSL = 1,
+	HS_SRC_GOTLS = 2,
+};
+
+enum hs_rec_flag {
+	HS_RF_UNCAPTURED = 1 << 0,	/* len bytes happened but were not copied (snap, sendfile) */
+	HS_RF_SENDFILE = 1 << 1,	/* bytes came from sendfile(): never in user memory */
+	HS_RF_ACCEPT = 1 << 2,		/* OPEN: the socket came from accept (server side) */
+	HS_RF_CONNECT = 1 << 3,		/* OPEN: the socket came from connect (client side) */
+};
+
+enum hs_counter {
+	HS_CNT_LOST_RECORDS = 0,	/* records that did not fit in the ring buffer */
+	HS_CNT_LOST_BYTES,		/* data bytes in those records */
+	HS_CNT_SNAPPED_BYTES,		/* bytes beyond the per-call capture limit */
+	HS_CNT_MAX,
+};
+
+/* Every record starts with this header; DATA records carry cap bytes after it. */
+struct hs_rec {
+	__u32 type;		/* enum hs_rec_type */
+	__u32 flags;		/* enum hs_rec_flag */
+	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 sock;		/* kernel address of struct sock: identity while it lives */
+	__u64 pos;		/* DATA: offset of these bytes in their direction */
+	__u64 cgroup_id;
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__s32 fd;
+	__u32 len;		/* DATA: bytes this record stands for */
+	__u32 cap;		/* DATA: bytes copied after the header (<= len) */
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 lport;		/* host byte order */
+	__u16 rport;
+	__u8 dir;		/* enum hs_dir */
+	__u8 source;		/* enum hs_src */
+	__u8 laddr[16];		/* network byte order; IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	char comm[HS_COMM_LEN];
+	__u8 pad[12];
+};
+
+_Static_assert(sizeof(struct hs_rec) == 128, "hs_rec is part of the ABI");
+
+#endif

@@ -1,0 +1,31 @@
+/* http1.h: HTTP/1.x stream decoder (RFC 9112) with request/response pairing. */
+#ifndef HS_HTTP1_H
+#define HS_HTTP1_H
+
+#include "exchange.h"
+
+/* Results of hs_http1_feed() besides 0. */
+#define HS_HTTP1_UPGRADE_H2 1	/* 101 to h2c: the bytes after *consumed are HTTP/2 */
+#define HS_HTTP1_STOPPED 2	/* upgraded to another protocol: nothing more to decode */
+
+struct hs_http1;
+
+/* ci and lim must outlive the decoder; emit is called once per finished exchange. */
+struct hs_http1 *hs_http1_new(const struct hs_conninfo *ci, const struct hs_limits *lim,
+			      hs_emit_fn emit, void *ctx);
+/* Feed bytes of one direction (0: written by the traced process, 1: read by it), in order.
+ * ts is the CLOCK_MONOTONIC time of the bytes. Returns 0, HS_HTTP1_UPGRADE_H2 or
+ * HS_HTTP1_STOPPED (then *consumed says how many bytes of data were HTTP/1), or -ENOMEM. */
+int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, uint64_t ts,
+		  size_t *consumed);
+/* len bytes of direction dir were not captured (lost records, sendfile). */
+void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts);
+/* The connection closed or the capture ends: finish pending messages, emit what is left. */
+void hs_http1_flush(struct hs_http1 *d, uint64_t ts);
+void hs_http1_free(struct hs_http1 *d);
+
+/* 1 when p starts like a request line or a status line (enough to pick the decoder),
+ * 0 when it does not, -1 when more bytes are needed to tell. */
+int hs_http1_detect(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,24 @@
+/* http2.h: HTTP/2 stream decoder (RFC 9113, HPACK per RFC 7541) with gRPC summaries. */
+#ifndef HS_HTTP2_H
+#define HS_HTTP2_H
+
+#include "exchange.h"
+
+struct hs_http2;
+
+/* ci and lim must outlive the decoder; emit is called once per finished stream. */
+struct hs_http2 *hs_http2_new(const struct hs_conninfo *ci, const struct hs_limits *lim,
+			      hs_emit_fn emit, void *ctx);
+/* Feed bytes of one direction (0: written by the traced process, 1: read by it), in order.
+ * Returns 0 or -ENOMEM; malformed input is marked, never fatal. */
+int hs_http2_feed(struct hs_http2 *d, int dir, const uint8_t *data, size_t len, uint64_t ts);
+/* len bytes of direction dir were not captured: resynchronise on a later frame. */
+void hs_http2_gap(struct hs_http2 *d, int dir, uint64_t len, uint64_t ts);
+/* The connection closed or the capture ends: emit open streams as incomplete. */
+void hs_http2_flush(struct hs_http2 *d, uint64_t ts);
+void hs_http2_free(struct hs_http2 *d);
+
+/* 1 when p starts with the client connection preface, 0 when not, -1 when more is needed. */
+int hs_http2_detect(const uint8_t *p, size_t n);
+
+#endif

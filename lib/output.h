@@ -1,0 +1,29 @@
+/* output.h: the one writer: text lines, JSON Lines and raw stream dumps. */
+#ifndef HS_OUTPUT_H
+#define HS_OUTPUT_H
+
+#include <stdio.h>
+
+#include "exchange.h"
+
+struct hs_output_opts {
+	int verbose;			/* 0: one line, 1: + headers, 2: + bodies */
+	int json;			/* JSON Lines instead of text */
+	int color;			/* ANSI colour (the caller decides: tty and no NO_COLOR) */
+	int redact;			/* hide values of sensitive headers */
+	const char *const *redact_names;	/* extra header names to redact */
+	size_t nredact;
+	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC ns to get wall-clock ns */
+};
+
+struct hs_output;
+
+struct hs_output *hs_output_new(FILE *f, const struct hs_output_opts *o);
+/* Write one exchange and flush. Returns 0 or negative errno (e.g. -EPIPE). */
+int hs_output_exchange(struct hs_output *out, const struct hs_exchange *ex);
+/* --raw: write one captured chunk of a connection (dir 0: written, 1: read) and flush. */
+int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
+		  const uint8_t *data, size_t len, uint64_t ts);
+void hs_output_free(struct hs_output *out);
+
+#endif
