@@ -510,6 +510,36 @@ static void test_patched(const struct hs_goinfo *srv_s)
 	CHECK_INT(hs_goelf_analyze(q, &gi, why, sizeof(why)), -ENOTSUP);
 	CHECK_STR(why, "pclntab format 0xfffffffb not supported");
 
+	/* A Go 1.16/1.17 pclntab (0xfffffffa: word-sized entries, no textStart) written over
+	 * the real one: Write, a filler ending Write's body, Read. */
+	{
+		static const char names[] = "crypto/tls.(*Conn).Write\0x\0crypto/tls.(*Conn).Read";
+		uint8_t *t = img + sh.sh_offset;
+		uint64_t w = srv_s->write.entry_vaddr, r = srv_s->read.entry_vaddr;
+		uint64_t hdr[8] = { 0, 3, 0, 0x100, 0, 0, 0, 0x200 };
+		uint64_t ftab[7] = { w, 0x80, w + srv_s->write.size, 0x90, r, 0xa0,
+				     r + srv_s->read.size };
+		uint32_t noff[3] = { 0, 25, 27 };
+
+		CHECK(w + srv_s->write.size <= r && sh.sh_size > 0x300);
+		memcpy(hdr, "\xfa\xff\xff\xff\0\0\1\x08", 8);
+		memcpy(t, hdr, sizeof(hdr));
+		memcpy(t + 0x100, names, sizeof(names));
+		memcpy(t + 0x200, ftab, sizeof(ftab));
+		for (int i = 0; i < 3; i++) {
+			memcpy(t + 0x200 + 0x80 + 0x10 * i, &ftab[2 * i], 8);
+			memcpy(t + 0x200 + 0x80 + 0x10 * i + 8, &noff[i], 4);
+		}
+		path(q, "pcln116");
+		spill(q, img, len);
+		free(img);
+		img = slurp(p, &len);
+		CHECK_INT(hs_goelf_analyze(q, &gi, why, sizeof(why)), 0);
+		CHECK_INT(gi.pclntab_magic, 0xfffffffa);
+		check_info(q, &gi, 0, 1, HS_GOARCH_AMD64);
+		check_same_funcs(srv_s, &gi);
+	}
+
 	/* Go 1.16: the stack ABI (inline build info, version patched). */
 	CHECK(shdr_of(p, ".go.buildinfo", &sh, NULL));
 	CHECK(sh.sh_size >= 0x60 && img[sh.sh_offset + 15] == 2 &&

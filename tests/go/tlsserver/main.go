@@ -3,7 +3,7 @@
 // The certificate is self-signed and generated at start, so no file is needed.
 // HTTP/1.1 is forced unless -h2 is given. On start it prints one line
 // "listening on ADDR" to stdout (useful with -addr 127.0.0.1:0) and serves until killed
-// or until -duration has passed.
+// or until -duration has passed; -v logs each new connection to stderr.
 //
 //	tlsserver -addr 127.0.0.1:8443
 //	tlsserver -addr 127.0.0.1:0 -h2 -duration 30s
@@ -54,6 +54,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8443", "listen address (port 0 picks a free port)")
 	h2 := flag.Bool("h2", false, "allow HTTP/2 (default: HTTP/1.1 only)")
 	duration := flag.Duration("duration", 0, "exit after this long (0: run until killed)")
+	verbose := flag.Bool("v", false, "log each new connection to stderr")
 	flag.Parse()
 
 	cert, err := selfSigned()
@@ -76,6 +77,14 @@ func main() {
 	if !*h2 {
 		// A non-nil, empty TLSNextProto map turns HTTP/2 off.
 		srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
+
+	if *verbose {
+		srv.ConnState = func(c net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				log.Printf("new connection from %s", c.RemoteAddr())
+			}
+		}
 	}
 
 	ln, err := net.Listen("tcp", *addr)
