@@ -1,0 +1,1142 @@
+/* http2.c: HTTP/2 stream decoder (RFC 9113), HPACK through nghttp2's inflater (RFC 7541),
+ * with gRPC length-prefixed message counts. Frames are parsed here, one byte stream per
+ * direction; header blocks are inflated as their fragments arrive, DATA is never buffered. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "http2.h"
+
+#define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define PREFACE_LEN 24
+#define FRAME_HDR 9
+#define MAX_STREAMS 1024	/* open streams kept; beyond, the oldest is emitted */
+#define CLOSED_RING 32		/* recently finished stream ids, to ignore their late frames */
+#define PENDING_MAX 4		/* SETTINGS frames awaiting their ACK */
+#define RBUF_SIZE 32768		/* resynchronisation window */
+#define FRAME_SIZE_DEFAULT 16384
+#define FRAME_SIZE_MAX 16777215
+#define TABLE_SIZE_DEFAULT 4096
+
+enum ftype {
+	F_DATA = 0, F_HEADERS, F_PRIORITY, F_RST_STREAM, F_SETTINGS, F_PUSH_PROMISE,
+	F_PING, F_GOAWAY, F_WINDOW_UPDATE, F_CONTINUATION,
+};
+
+#define FL_END_STREAM 0x01
+#define FL_ACK 0x01
+#define FL_END_HEADERS 0x04
+#define FL_PADDED 0x08
+#define FL_PRIORITY 0x20
+
+#define SET_HEADER_TABLE_SIZE 1
+#define SET_MAX_FRAME_SIZE 5
+
+enum state {
+	ST_PREFACE,		/* matching the client connection preface */
+	ST_RESYNC,		/* looking for a plausible frame header in rbuf */
+	ST_HDR,			/* collecting a 9-byte frame header */
+	ST_FIXED,		/* collecting fixed fields at the start of the payload */
+	ST_BODY,		/* payload proper: DATA bytes or a header block fragment */
+	ST_PAD,			/* padding at the end of the payload */
+};
+
+/* gRPC framing of one direction of a stream: 1-byte flag, 4-byte length, payload. */
+struct grpc_state {
+	uint8_t hdr[5], hdr_n, lost;
+	uint32_t left;			/* payload bytes of the current message still to come */
+};
+
+/* One direction of one stream: the request when sent by the client, else the response. */
+struct side {
+	struct hs_message m;
+	struct grpc_state g;
+	uint8_t hdrs_seen, ended;
+	uint8_t cut;			/* a gap came before it started: it may be in the gap */
+};
+
+struct stream {
+	struct stream *prev, *next;	/* creation order, oldest first */
+	uint32_t id;
+	unsigned flags;			/* enum hs_exchange_flag */
+	uint32_t error_code;
+	uint64_t skipped;
+	struct side s[2];		/* by direction */
+};
+
+/* A header block (HEADERS or PUSH_PROMISE, then CONTINUATION) being inflated. */
+struct block {
+	uint8_t active, push, end_stream, failed;
+	uint32_t sid, promised;
+	size_t bytes;			/* decoded field bytes kept, against max_header_bytes */
+	uint64_t ts;
+	struct hs_message tmp;		/* fields decoded so far */
+};
+
+struct settings {
+	uint32_t table_size, frame_size;
+	uint8_t has_table, has_frame;
+};
+
+struct dir {
+	nghttp2_hd_inflater *inf;
+	enum state state;
+	uint8_t pre_n;			/* preface bytes matched */
+	uint8_t hdr[FRAME_HDR], hdr_n;
+	uint8_t type, flags, skip;	/* skip: payload ignored (unknown, malformed, lost) */
+	uint32_t len, sid;
+	uint32_t left;			/* payload bytes not consumed yet */
+	uint32_t pad;			/* padding bytes at the end of the payload */
+	uint8_t fix[8], fix_n, fix_need;
+	struct block blk;
+	uint32_t max_frame;		/* largest frame the receiver of this direction accepts */
+	uint8_t frame_known;		/* max_frame came from SETTINGS */
+	uint32_t table_size;		/* SETTINGS_HEADER_TABLE_SIZE in force for this direction */
+	struct settings cur;		/* SETTINGS frame being read (sent in this direction) */
+	struct settings pend[PENDING_MAX];	/* sent by the peer, applied on our ACK */
+	uint8_t npend;
+	uint8_t *rbuf;			/* resync window; also bytes replayed after a resync */
+	size_t roff, rlen;
+};
+
+struct hs_http2 {
+	const struct hs_conninfo *ci;
+	const struct hs_limits *lim;
+	hs_emit_fn emit;
+	void *ctx;
+	struct dir dir[2];
+	int cdir;			/* direction written by the client; -1 until known */
+	struct stream *head, *tail;
+	unsigned nstreams;
+	uint32_t max_sid[2];		/* highest stream id opened, by parity */
+	uint32_t closed[CLOSED_RING];
+	unsigned closed_pos;
+	uint64_t skipped;		/* bytes skipped, reported on the next new stream */
+	int nomem;
+};
+
+static const uint8_t empty_in[1];
+
+static uint32_t be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int hs_http2_detect(const uint8_t *p, size_t n)
+{
+	size_t k = n < PREFACE_LEN ? n : PREFACE_LEN;
+
+	if (!n)
+		return -1;
+	if (memcmp(p, PREFACE, k) != 0)
+		return 0;
+	return n < PREFACE_LEN ? -1 : 1;
+}
+
+/* --- HPACK inflaters --- */
+
+/* A fresh inflater: its table may only be larger than the peer's, never smaller, so
+ * entries added after the reset keep their indices and older ones fail cleanly. */
+static void inflater_reset(struct hs_http2 *d, int x)
+{
+	struct dir *dr = &d->dir[x];
+
+	nghttp2_hd_inflate_del(dr->inf);
+	dr->inf = NULL;
+	if (nghttp2_hd_inflate_new(&dr->inf) != 0) {
+		dr->inf = NULL;
+		d->nomem = 1;
+		return;
+	}
+	if (dr->table_size > TABLE_SIZE_DEFAULT)
+		nghttp2_hd_inflate_change_table_size(dr->inf, dr->table_size);
+}
+
+/* --- streams --- */
+
+static struct stream *stream_find(struct hs_http2 *d, uint32_t id)
+{
+	for (struct stream *st = d->tail; st; st = st->prev)
+		if (st->id == id)
+			return st;
+	return NULL;
+}
+
+static int recently_closed(const struct hs_http2 *d, uint32_t id)
+{
+	for (unsigned i = 0; i < CLOSED_RING; i++)
+		if (d->closed[i] == id)
+			return 1;
+	return 0;
+}
+
+/* The direction carrying the requests of st, guessed from its messages when unknown. */
+static int client_dir(const struct hs_http2 *d, const struct stream *st)
+{
+	if (d->cdir >= 0)
+		return d->cdir;
+	for (int x = 0; x < 2; x++) {
+		if (st->s[x].m.status)
+			return 1 - x;
+		if (st->s[x].m.method)
+			return x;
+	}
+	return 0;
+}
+
+static void stream_unlink(struct hs_http2 *d, struct stream *st)
+{
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		d->head = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	else
+		d->tail = st->prev;
+	d->nstreams--;
+}
+
+/* Hands the stream to the emit callback and frees it. */
+static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
+{
+	int c = client_dir(d, st);
+	struct hs_exchange ex;
+
+	stream_unlink(d, st);
+	memset(&ex, 0, sizeof(ex));
+	ex.conn = d->ci;
+	ex.proto = HS_PROTO_HTTP2;
+	ex.stream_id = st->id;
+	ex.flags = st->flags | flags;
+	ex.error_code = st->error_code;
+	ex.skipped = st->skipped;
+	for (int x = 0; x < 2; x++)
+		if (st->s[x].cut && !st->s[x].hdrs_seen)
+			st->s[x].m.flags |= HS_MSG_GAP;
+	ex.req = st->s[c].m;
+	ex.resp = st->s[1 - c].m;
+	if (!st->s[c].hdrs_seen)
+		ex.flags |= HS_EX_NO_REQUEST;
+	if (!st->s[1 - c].hdrs_seen && !(ex.flags & HS_EX_RESET))
+		ex.flags |= HS_EX_NO_RESPONSE;
+	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
+	d->emit(&ex, d->ctx);
+	hs_exchange_reset(&ex);
+	free(st);
+}
+
+static struct stream *stream_new(struct hs_http2 *d, uint32_t id)
+{
+	struct stream *st;
+
+	if (d->nstreams >= MAX_STREAMS)
+		stream_emit(d, d->head, 0);
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		d->nomem = 1;
+		return NULL;
+	}
+	st->id = id;
+	if (d->skipped) {
+		st->flags |= HS_EX_SKIPPED;
+		st->skipped = d->skipped;
+		d->skipped = 0;
+	}
+	st->prev = d->tail;
+	if (d->tail)
+		d->tail->next = st;
+	else
+		d->head = st;
+	d->tail = st;
+	d->nstreams++;
+	if (id > d->max_sid[id & 1])
+		d->max_sid[id & 1] = id;
+	return st;
+}
+
+static void side_touch(struct side *sd, uint64_t ts)
+{
+	if (!sd->m.ts_first)
+		sd->m.ts_first = ts;
+	sd->m.ts_last = ts;
+	sd->m.version = 20;
+}
+
+/* Emits the stream once its response ended (or both sides when roles are unknown). */
+static void stream_check_done(struct hs_http2 *d, struct stream *st)
+{
+	int c = client_dir(d, st);
+	int known = d->cdir >= 0 || st->s[0].m.status || st->s[1].m.status ||
+		    st->s[0].m.method || st->s[1].m.method;
+
+	if (known ? st->s[1 - c].ended : st->s[0].ended && st->s[1].ended)
+		stream_emit(d, st, 0);
+}
+
+static void side_end(struct hs_http2 *d, struct stream *st, int x, uint64_t ts)
+{
+	st->s[x].ended = 1;
+	st->s[x].m.flags |= HS_MSG_COMPLETE;
+	side_touch(&st->s[x], ts);
+	stream_check_done(d, st);
+}
+
+/* --- gRPC --- */
+
+static void grpc_feed(struct hs_message *m, struct grpc_state *g, const uint8_t *p, size_t n)
+{
+	if (!p) {		/* bytes lost: fine only inside a message's payload */
+		if (g->hdr_n || n > g->left)
+			g->lost = 1;
+		else
+			g->left -= n;
+		return;
+	}
+	while (n && !g->lost) {
+		if (g->left) {
+			size_t take = n < g->left ? n : g->left;
+
+			g->left -= take;
+			p += take;
+			n -= take;
+			continue;
+		}
+		g->hdr[g->hdr_n++] = *p++;
+		n--;
+		if (g->hdr_n == sizeof(g->hdr)) {
+			g->left = be32(g->hdr + 1);
+			g->hdr_n = 0;
+			m->grpc_msgs++;
+			m->grpc_bytes += g->left;
+		}
+	}
+}
+
+static int is_grpc(const struct hs_message *m)
+{
+	const struct hs_header *h = hs_message_header(m, "content-type");
+
+	return h && h->value_len >= 16 && strncasecmp(h->value, "application/grpc", 16) == 0;
+}
+
+/* --- header blocks --- */
+
+static void block_begin(struct hs_http2 *d, int x, uint32_t sid, int push, uint32_t promised,
+			uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	struct block *b = &dr->blk;
+
+	hs_message_reset(&b->tmp);
+	b->active = 1;
+	b->push = push;
+	b->end_stream = !push && (dr->flags & FL_END_STREAM);
+	b->failed = 0;
+	b->sid = sid;
+	b->promised = promised;
+	b->bytes = 0;
+	b->ts = ts;
+	if (!dr->inf)
+		inflater_reset(d, x);
+	if (!dr->inf)
+		b->failed = 1;
+}
+
+/* The dynamic table is unknown from here on: drop the rest of the block. */
+static void block_fail(struct hs_http2 *d, int x)
+{
+	d->dir[x].blk.failed = 1;
+	inflater_reset(d, x);
+}
+
+static void block_field(struct hs_http2 *d, int x, const nghttp2_nv *nv)
+{
+	struct block *b = &d->dir[x].blk;
+	size_t sz = nv->namelen + nv->valuelen + 32;
+
+	if (b->bytes + sz > d->lim->max_header_bytes) {
+		b->tmp.flags |= HS_MSG_HDRS_CUT;
+		return;
+	}
+	b->bytes += sz;
+	if (hs_message_add_header(&b->tmp, d->lim, 0, (const char *)nv->name, nv->namelen,
+				  (const char *)nv->value, nv->valuelen) < 0)
+		d->nomem = 1;
+}
+
+/* Inflates a fragment; with final set, also finishes the block. */
+static void block_data(struct hs_http2 *d, int x, const uint8_t *p, size_t n, int final)
+{
+	struct dir *dr = &d->dir[x];
+
+	if (dr->blk.failed)
+		return;
+	if (!p) {
+		block_fail(d, x);
+		return;
+	}
+	for (;;) {
+		nghttp2_nv nv;
+		int fl = 0;
+		ssize_t rv = nghttp2_hd_inflate_hd2(dr->inf, &nv, &fl, n ? p : empty_in, n, final);
+
+		if (rv < 0) {
+			block_fail(d, x);
+			return;
+		}
+		p += rv;
+		n -= (size_t)rv;
+		if (fl & NGHTTP2_HD_INFLATE_EMIT)
+			block_field(d, x, &nv);
+		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
+			nghttp2_hd_inflate_end_headers(dr->inf);
+			return;
+		}
+		if (!(fl & NGHTTP2_HD_INFLATE_EMIT) && n == 0) {
+			if (final)	/* no FINAL although all input was given */
+				block_fail(d, x);
+			return;
+		}
+	}
+}
+
+/* Moves the decoded fields of tmp into m (its headers or its trailers). */
+static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_message *tmp,
+			int trailer)
+{
+	struct hs_header **arr = trailer ? &m->trailers : &m->headers;
+	uint32_t *n = trailer ? &m->ntrailers : &m->nheaders;
+
+	m->flags |= tmp->flags & HS_MSG_HDRS_CUT;
+	if (*n == 0) {
+		*arr = tmp->headers;
+		*n = tmp->nheaders;
+		tmp->headers = NULL;
+		tmp->nheaders = 0;
+	} else {
+		for (uint32_t i = 0; i < tmp->nheaders; i++)
+			if (hs_message_add_header(m, d->lim, trailer, tmp->headers[i].name,
+						  tmp->headers[i].name_len, tmp->headers[i].value,
+						  tmp->headers[i].value_len) < 0)
+				d->nomem = 1;
+	}
+	hs_message_reset(tmp);
+}
+
+/* Fills method, target, authority and status from the pseudo-header fields. */
+static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
+{
+	const struct hs_header *host = NULL;
+
+	for (uint32_t i = 0; i < m->nheaders; i++) {
+		const struct hs_header *h = &m->headers[i];
+		char **dst = NULL;
+
+		if (strcmp(h->name, ":method") == 0)
+			dst = &m->method;
+		else if (strcmp(h->name, ":path") == 0)
+			dst = &m->target;
+		else if (strcmp(h->name, ":authority") == 0)
+			dst = &m->authority;
+		else if (strcmp(h->name, "host") == 0 && !host)
+			host = h;
+		else if (strcmp(h->name, ":status") == 0 && h->value_len == 3 &&
+			 h->value[0] >= '1' && h->value[0] <= '9')
+			m->status = atoi(h->value);
+		if (dst && !*dst && hs_set_str(dst, h->value, h->value_len) < 0)
+			d->nomem = 1;
+	}
+	if (!m->authority && host && hs_set_str(&m->authority, host->value, host->value_len) < 0)
+		d->nomem = 1;
+	if (m->method && !m->target && m->authority &&	/* CONNECT */
+	    hs_set_str(&m->target, m->authority, strlen(m->authority)) < 0)
+		d->nomem = 1;
+	if (m->status && hs_set_str(&m->reason, "", 0) < 0)
+		d->nomem = 1;
+}
+
+static void learn_roles(struct hs_http2 *d, int x, const struct hs_message *tmp)
+{
+	if (d->cdir >= 0 || !tmp->nheaders)
+		return;
+	if (strcmp(tmp->headers[0].name, ":method") == 0)
+		d->cdir = x;
+	else if (strcmp(tmp->headers[0].name, ":status") == 0)
+		d->cdir = 1 - x;
+}
+
+static int informational(const struct hs_message *tmp)
+{
+	return tmp->nheaders && strcmp(tmp->headers[0].name, ":status") == 0 &&
+	       tmp->headers[0].value_len == 3 && tmp->headers[0].value[0] == '1';
+}
+
+/* The block is complete (or given up): attach it to its stream. */
+static void block_end(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct block *b = &d->dir[x].blk;
+	struct stream *st;
+	struct side *sd;
+
+	b->active = 0;
+	if (!b->failed && !b->push)
+		learn_roles(d, x, &b->tmp);
+	if (b->push) {
+		if (d->cdir < 0)
+			d->cdir = 1 - x;
+		if (stream_find(d, b->promised) || recently_closed(d, b->promised) ||
+		    !(st = stream_new(d, b->promised)))
+			goto out;
+		st->flags |= HS_EX_PUSHED;
+		sd = &st->s[1 - x];
+		sd->m.ts_first = b->ts;
+		side_touch(sd, ts);
+		sd->hdrs_seen = 1;
+		sd->ended = 1;
+		sd->m.flags |= HS_MSG_PRESENT | HS_MSG_COMPLETE | (b->failed ? HS_MSG_HDRS_LOST : 0);
+		if (!b->failed) {
+			move_fields(d, &sd->m, &b->tmp, 0);
+			fill_pseudo(d, &sd->m);
+		}
+		goto out;
+	}
+	st = stream_find(d, b->sid);
+	if (!st) {
+		if (recently_closed(d, b->sid) ||
+		    (d->cdir == x && (b->sid & 1) && b->sid <= d->max_sid[1]))
+			goto out;	/* late block of a stream already emitted */
+		if (!b->failed && informational(&b->tmp))
+			goto out;
+		st = stream_new(d, b->sid);
+		if (!st)
+			goto out;
+	}
+	sd = &st->s[x];
+	if (!sd->m.ts_first)
+		sd->m.ts_first = b->ts;
+	if (b->failed) {
+		sd->m.flags |= HS_MSG_PRESENT | HS_MSG_HDRS_LOST;
+		sd->hdrs_seen = 1;
+	} else if (!sd->hdrs_seen) {
+		if (informational(&b->tmp))
+			goto out;	/* 1xx: not the final response */
+		sd->m.flags |= HS_MSG_PRESENT;
+		sd->hdrs_seen = 1;
+		sd->cut = 0;
+		sd->g.lost = 0;
+		move_fields(d, &sd->m, &b->tmp, 0);
+		fill_pseudo(d, &sd->m);
+		if (is_grpc(&sd->m))
+			st->flags |= HS_EX_GRPC;
+	} else {
+		move_fields(d, &sd->m, &b->tmp, 1);
+	}
+	side_touch(sd, ts);
+	if (b->end_stream)
+		side_end(d, st, x, ts);
+out:
+	hs_message_reset(&b->tmp);
+}
+
+/* --- frames --- */
+
+static int frame_plausible(const struct hs_http2 *d, int x, const uint8_t *h, uint32_t max)
+{
+	uint32_t len = be24(h), sid = be32(h + 5);
+	uint8_t type = h[3], fl = h[4];
+	int from_client = d->cdir == x;
+
+	if (sid & 0x80000000u || len > max || len > d->dir[x].max_frame)
+		return 0;
+	switch (type) {
+	case F_DATA:
+		return sid && !(fl & ~(FL_END_STREAM | FL_PADDED)) && !(from_client && !(sid & 1));
+	case F_HEADERS:
+		return sid && !(fl & ~(FL_END_STREAM | FL_END_HEADERS | FL_PADDED | FL_PRIORITY)) &&
+		       !(from_client && !(sid & 1));
+	case F_PRIORITY:
+		return sid && !fl && len == 5;
+	case F_RST_STREAM:
+		return sid && !fl && len == 4;
+	case F_SETTINGS:
+		return !sid && (fl == FL_ACK ? len == 0 : !fl && len % 6 == 0);
+	case F_PUSH_PROMISE:
+		return sid && !(fl & ~(FL_END_HEADERS | FL_PADDED)) && len >= 4 && !from_client;
+	case F_PING:
+		return !sid && !(fl & ~FL_ACK) && len == 8;
+	case F_GOAWAY:
+		return !sid && !fl && len >= 8;
+	case F_WINDOW_UPDATE:
+		return !fl && len == 4;
+	case F_CONTINUATION:
+		return sid && !(fl & ~FL_END_HEADERS);
+	}
+	return 0;
+}
+
+/* Bytes of direction x were lost or skipped at a place where frame sync is lost. */
+static void lose_sync(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+
+	if (dr->blk.active) {
+		dr->blk.failed = 1;
+		block_end(d, x, ts);
+	}
+	inflater_reset(d, x);
+	for (struct stream *st = d->head; st; st = st->next) {
+		struct side *sd = &st->s[x];
+
+		if (sd->ended)
+			continue;
+		if (sd->m.flags & HS_MSG_PRESENT)
+			sd->m.flags |= HS_MSG_GAP;
+		else
+			sd->cut = 1;
+		sd->g.lost = 1;
+	}
+	dr->state = ST_RESYNC;
+	dr->pre_n = PREFACE_LEN;
+}
+
+static void settings_apply(struct dir *dr, const struct settings *s)
+{
+	if (s->has_frame) {
+		dr->max_frame = s->frame_size;
+		dr->frame_known = 1;
+	}
+	if (s->has_table) {
+		dr->table_size = s->table_size;
+		if (dr->inf && !dr->blk.active)
+			nghttp2_hd_inflate_change_table_size(dr->inf, s->table_size);
+	}
+}
+
+/* A SETTINGS frame sent in direction x describes what its sender accepts, so it governs
+ * direction 1 - x, from the point where 1 - x acknowledges it. */
+static void settings_end(struct hs_http2 *d, int x)
+{
+	struct dir *dr = &d->dir[x], *peer = &d->dir[1 - x];
+
+	if (dr->flags & FL_ACK) {
+		if (dr->npend) {
+			settings_apply(dr, &dr->pend[0]);
+			memmove(dr->pend, dr->pend + 1, --dr->npend * sizeof(dr->pend[0]));
+		}
+		return;
+	}
+	if (dr->cur.has_frame && dr->cur.frame_size > peer->max_frame)
+		peer->max_frame = dr->cur.frame_size;	/* larger frames may come before the ACK */
+	if (peer->npend == PENDING_MAX) {
+		settings_apply(peer, &peer->pend[0]);
+		memmove(peer->pend, peer->pend + 1, --peer->npend * sizeof(peer->pend[0]));
+	}
+	peer->pend[peer->npend++] = dr->cur;
+}
+
+static void settings_entry(struct dir *dr)
+{
+	uint16_t id = (uint16_t)(dr->fix[0] << 8 | dr->fix[1]);
+	uint32_t v = be32(dr->fix + 2);
+
+	if (id == SET_HEADER_TABLE_SIZE) {
+		dr->cur.table_size = v;
+		dr->cur.has_table = 1;
+	} else if (id == SET_MAX_FRAME_SIZE && v >= FRAME_SIZE_DEFAULT && v <= FRAME_SIZE_MAX) {
+		dr->cur.frame_size = v;
+		dr->cur.has_frame = 1;
+	}
+}
+
+static void goaway(struct hs_http2 *d, int x, uint32_t last, uint32_t err)
+{
+	struct stream *st = d->head, *next;
+
+	/* streams initiated by the receiver of the GOAWAY, above last, were not processed */
+	for (; st; st = next) {
+		next = st->next;
+		if (st->id <= last)
+			continue;
+		if (d->cdir >= 0 && (st->id & 1) != (x != d->cdir))
+			continue;
+		st->flags |= HS_EX_RESET;
+		st->error_code = err;
+		stream_emit(d, st, 0);
+	}
+}
+
+static void frame_end(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	struct stream *st;
+
+	dr->state = ST_HDR;
+	dr->hdr_n = 0;
+	switch (dr->type) {
+	case F_DATA:
+		if ((dr->flags & FL_END_STREAM) && (st = stream_find(d, dr->sid)))
+			side_end(d, st, x, ts);
+		break;
+	case F_HEADERS:
+	case F_PUSH_PROMISE:
+	case F_CONTINUATION:
+		if (dr->blk.active && dr->blk.sid == dr->sid && (dr->flags & FL_END_HEADERS)) {
+			block_data(d, x, empty_in, 0, 1);
+			block_end(d, x, ts);
+		}
+		break;
+	case F_RST_STREAM:
+		if (!dr->skip && (st = stream_find(d, dr->sid))) {
+			st->flags |= HS_EX_RESET;
+			st->error_code = be32(dr->fix);
+			side_touch(&st->s[x], ts);
+			stream_emit(d, st, 0);
+		}
+		break;
+	case F_SETTINGS:
+		if (!dr->skip)
+			settings_end(d, x);
+		break;
+	case F_GOAWAY:
+		if (!dr->skip)
+			goaway(d, x, be32(dr->fix) & 0x7fffffffu, be32(dr->fix + 4));
+		break;
+	}
+}
+
+/* The fixed fields are in: find the padding, start a header block. */
+static void payload_start(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	uint8_t off = 0;
+
+	dr->state = ST_BODY;
+	if (dr->skip)
+		return;
+	if ((dr->type == F_DATA || dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE) &&
+	    (dr->flags & FL_PADDED)) {
+		dr->pad = dr->fix[off++];
+		if (dr->pad > dr->left) {	/* malformed: ignore the frame */
+			dr->pad = 0;
+			dr->skip = 1;
+			if (dr->type != F_DATA)
+				inflater_reset(d, x);
+			return;
+		}
+	}
+	if (dr->type == F_HEADERS)
+		block_begin(d, x, dr->sid, 0, 0, ts);
+	else if (dr->type == F_PUSH_PROMISE)
+		block_begin(d, x, dr->sid, 1, be32(dr->fix + off) & 0x7fffffffu, ts);
+}
+
+static void frame_begin(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	const uint8_t *h = dr->hdr;
+	uint8_t need = 0, bad = 0;
+
+	dr->len = be24(h);
+	dr->type = h[3];
+	dr->flags = h[4];
+	dr->sid = be32(h + 5) & 0x7fffffffu;
+	dr->left = dr->len;
+	dr->pad = 0;
+	dr->fix_n = 0;
+	dr->skip = 0;
+	if (dr->len > dr->max_frame) {
+		d->skipped += FRAME_HDR;
+		lose_sync(d, x, ts);
+		return;
+	}
+	if (dr->blk.active && (dr->type != F_CONTINUATION || dr->sid != dr->blk.sid)) {
+		block_fail(d, x);	/* the block was cut short: its end is lost */
+		block_end(d, x, ts);
+	}
+	switch (dr->type) {
+	case F_DATA:
+		need = dr->flags & FL_PADDED ? 1 : 0;
+		bad = !dr->sid;
+		break;
+	case F_HEADERS:
+		need = (dr->flags & FL_PADDED ? 1 : 0) + (dr->flags & FL_PRIORITY ? 5 : 0);
+		bad = !dr->sid;
+		break;
+	case F_PUSH_PROMISE:
+		need = (dr->flags & FL_PADDED ? 1 : 0) + 4;
+		bad = !dr->sid;
+		break;
+	case F_RST_STREAM:
+		need = 4;
+		bad = dr->len != 4;
+		break;
+	case F_SETTINGS:
+		memset(&dr->cur, 0, sizeof(dr->cur));
+		need = dr->len ? 6 : 0;
+		bad = dr->sid || (dr->flags & FL_ACK ? dr->len != 0 : dr->len % 6 != 0);
+		break;
+	case F_GOAWAY:
+		need = 8;
+		break;
+	case F_CONTINUATION:
+		bad = !dr->blk.active;	/* its block is lost already */
+		break;
+	default:			/* PRIORITY, PING, WINDOW_UPDATE, unknown: nothing to keep */
+		dr->skip = 1;
+		break;
+	}
+	if (need > dr->len)
+		bad = 1;
+	if (bad) {
+		dr->skip = 1;
+		need = 0;
+		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE)
+			inflater_reset(d, x);	/* a block the inflater never saw */
+	}
+	dr->fix_need = need;
+	if (need) {
+		dr->state = ST_FIXED;
+		return;
+	}
+	payload_start(d, x, ts);
+	if (!dr->left)
+		frame_end(d, x, ts);
+}
+
+/* Bytes of the frame payload proper; p is NULL for bytes that were not captured. */
+static void body_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	struct stream *st;
+	struct side *sd;
+
+	if (dr->skip)
+		return;
+	switch (dr->type) {
+	case F_DATA:
+		st = stream_find(d, dr->sid);
+		if (!st)
+			return;
+		sd = &st->s[x];
+		if (sd->cut && !sd->hdrs_seen)
+			sd->m.flags |= HS_MSG_GAP;
+		sd->m.flags |= HS_MSG_PRESENT;
+		side_touch(sd, ts);
+		hs_message_add_body(&sd->m, d->lim, p, n, p != NULL);
+		if (st->flags & HS_EX_GRPC)
+			grpc_feed(&sd->m, &sd->g, p, n);
+		break;
+	case F_HEADERS:
+	case F_PUSH_PROMISE:
+	case F_CONTINUATION:
+		if (dr->blk.active)
+			block_data(d, x, p, n, 0);
+		break;
+	}
+}
+
+/* Consumes bytes of a frame in sync; p is NULL for lost bytes (n <= dr->left). */
+static size_t frame_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	size_t take = 0;
+
+	switch (dr->state) {
+	case ST_HDR:
+		take = FRAME_HDR - dr->hdr_n;
+		take = n < take ? n : take;
+		memcpy(dr->hdr + dr->hdr_n, p, take);
+		dr->hdr_n += take;
+		if (dr->hdr_n == FRAME_HDR)
+			frame_begin(d, x, ts);
+		return take;
+	case ST_FIXED:
+		take = dr->fix_need - dr->fix_n;
+		take = n < take ? n : take;
+		dr->left -= take;
+		if (!p) {		/* fields lost: give up the frame */
+			dr->skip = 1;
+			if (dr->type == F_HEADERS) {
+				block_begin(d, x, dr->sid, 0, 0, ts);
+				block_fail(d, x);
+			} else if (dr->type == F_PUSH_PROMISE) {
+				inflater_reset(d, x);
+			} else if (dr->type == F_DATA) {
+				struct stream *st = stream_find(d, dr->sid);
+
+				if (st)
+					st->s[x].m.flags |= HS_MSG_GAP;
+			}
+			dr->state = ST_BODY;
+			break;
+		}
+		memcpy(dr->fix + dr->fix_n, p, take);
+		dr->fix_n += take;
+		if (dr->fix_n < dr->fix_need)
+			break;
+		if (dr->type == F_SETTINGS) {
+			settings_entry(dr);
+			dr->fix_n = 0;
+			if (dr->left)
+				break;
+		}
+		payload_start(d, x, ts);
+		break;
+	case ST_BODY:
+		take = dr->left - dr->pad;
+		take = n < take ? n : take;
+		body_bytes(d, x, p, take, ts);
+		dr->left -= take;
+		if (dr->left == dr->pad)
+			dr->state = ST_PAD;
+		break;
+	case ST_PAD:
+		take = n < dr->left ? n : dr->left;
+		dr->left -= take;
+		break;
+	default:
+		return 0;
+	}
+	if (dr->state == ST_BODY && dr->left == dr->pad)
+		dr->state = ST_PAD;
+	if (dr->left == 0 && dr->state != ST_FIXED)
+		frame_end(d, x, ts);
+	return take;
+}
+
+/* Looks in the resync window for a frame header followed by another plausible one; only
+ * frames whose successor fits in the window are candidates. Returns 1 when found: the
+ * window then starts with it. final: the input has ended, a frame may end the window. */
+static int resync_scan(struct hs_http2 *d, int x, int final)
+{
+	struct dir *dr = &d->dir[x];
+	const uint8_t *b = dr->rbuf + dr->roff;
+	size_t n = dr->rlen - dr->roff, i, found = 0;
+
+	for (i = 0; i + FRAME_HDR <= n; i++) {
+		size_t next;
+
+		if (!frame_plausible(d, x, b + i, RBUF_SIZE - 2 * FRAME_HDR))
+			continue;
+		next = i + FRAME_HDR + be24(b + i);
+		if (next + FRAME_HDR <= n) {
+			if (frame_plausible(d, x, b + next, FRAME_SIZE_MAX)) {
+				found = 1;
+				break;
+			}
+			continue;
+		}
+		if (final && next == n) {
+			found = 1;
+			break;
+		}
+		if (final)
+			continue;
+		break;			/* wait for more bytes to check the next header */
+	}
+	if (!found && final)
+		i = n;
+	d->skipped += i;
+	dr->roff += i;
+	if (found) {
+		dr->state = ST_HDR;
+		dr->hdr_n = 0;
+	}
+	return (int)found;
+}
+
+/* Runs the parser of direction x over the replay window, then over p. */
+static void run(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t ts, int final)
+{
+	struct dir *dr = &d->dir[x];
+
+	for (;;) {
+		if (dr->state == ST_RESYNC) {
+			size_t take;
+
+			if (!dr->rbuf && !(dr->rbuf = malloc(RBUF_SIZE))) {
+				d->nomem = 1;
+				return;
+			}
+			if (dr->roff) {
+				memmove(dr->rbuf, dr->rbuf + dr->roff, dr->rlen - dr->roff);
+				dr->rlen -= dr->roff;
+				dr->roff = 0;
+			}
+			take = RBUF_SIZE - dr->rlen;
+			take = n < take ? n : take;
+			if (take)
+				memcpy(dr->rbuf + dr->rlen, p, take);
+			dr->rlen += take;
+			p += take;
+			n -= take;
+			if (!resync_scan(d, x, final && !n) && !n)
+				return;
+			continue;
+		}
+		if (dr->roff < dr->rlen) {
+			dr->roff += frame_bytes(d, x, dr->rbuf + dr->roff, dr->rlen - dr->roff, ts);
+			if (dr->roff == dr->rlen && dr->state != ST_RESYNC) {
+				free(dr->rbuf);
+				dr->rbuf = NULL;
+				dr->roff = dr->rlen = 0;
+			}
+			continue;
+		}
+		if (!n)
+			return;
+		if (dr->state == ST_PREFACE) {
+			size_t k = PREFACE_LEN - dr->pre_n;
+
+			k = n < k ? n : k;
+			if (memcmp(p, PREFACE + dr->pre_n, k) == 0) {
+				dr->pre_n += k;
+				p += k;
+				n -= k;
+				if (dr->pre_n == PREFACE_LEN) {
+					d->cdir = x;
+					dr->state = ST_HDR;
+					dr->hdr_n = 0;
+					for (int y = 0; y < 2; y++)
+						if (!d->dir[y].frame_known)
+							d->dir[y].max_frame = FRAME_SIZE_DEFAULT;
+				}
+				continue;
+			}
+			/* no preface: frames from an unknown position; replay what matched */
+			if (!dr->rbuf && !(dr->rbuf = malloc(RBUF_SIZE))) {
+				d->nomem = 1;
+				return;
+			}
+			memcpy(dr->rbuf, PREFACE, dr->pre_n);
+			dr->roff = 0;
+			dr->rlen = dr->pre_n;
+			dr->pre_n = PREFACE_LEN;
+			dr->state = ST_RESYNC;
+			continue;
+		}
+		{
+			size_t used = frame_bytes(d, x, p, n, ts);
+
+			p += used;
+			n -= used;
+		}
+	}
+}
+
+struct hs_http2 *hs_http2_new(const struct hs_conninfo *ci, const struct hs_limits *lim,
+			      hs_emit_fn emit, void *ctx)
+{
+	struct hs_http2 *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ci = ci;
+	d->lim = lim;
+	d->emit = emit;
+	d->ctx = ctx;
+	d->cdir = -1;
+	for (int x = 0; x < 2; x++) {
+		d->dir[x].state = ST_PREFACE;
+		d->dir[x].max_frame = FRAME_SIZE_MAX;
+		d->dir[x].table_size = TABLE_SIZE_DEFAULT;
+		if (nghttp2_hd_inflate_new(&d->dir[x].inf) != 0) {
+			d->dir[x].inf = NULL;
+			hs_http2_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+static int take_nomem(struct hs_http2 *d)
+{
+	int rc = d->nomem ? -ENOMEM : 0;
+
+	d->nomem = 0;
+	return rc;
+}
+
+int hs_http2_feed(struct hs_http2 *d, int dir, const uint8_t *data, size_t len, uint64_t ts)
+{
+	if (!d || dir < 0 || dir > 1)
+		return -EINVAL;
+	if (len)
+		run(d, dir, data, len, ts, 0);
+	return take_nomem(d);
+}
+
+void hs_http2_gap(struct hs_http2 *d, int dir, uint64_t len, uint64_t ts)
+{
+	struct dir *dr;
+
+	if (!d || dir < 0 || dir > 1 || !len)
+		return;
+	dr = &d->dir[dir];
+	/* inside a frame whose length is known, sync survives: the bytes are lost to it */
+	if (dr->roff == dr->rlen) {
+		while (len && (dr->state == ST_FIXED || dr->state == ST_BODY ||
+			       dr->state == ST_PAD)) {
+			size_t chunk = len < dr->left ? (size_t)len : dr->left;
+			size_t used = frame_bytes(d, dir, NULL, chunk, ts);
+
+			len -= used;
+		}
+	}
+	if (!len)
+		return;
+	d->skipped += len;
+	if (dr->state == ST_RESYNC || dr->roff < dr->rlen) {
+		/* bytes still waiting in the window are now followed by a hole */
+		d->skipped += dr->rlen - dr->roff;
+		dr->roff = dr->rlen = 0;
+	}
+	lose_sync(d, dir, ts);
+}
+
+void hs_http2_flush(struct hs_http2 *d, uint64_t ts)
+{
+	if (!d)
+		return;
+	for (int x = 0; x < 2; x++) {
+		struct dir *dr = &d->dir[x];
+
+		if (dr->state == ST_RESYNC && dr->rlen > dr->roff)
+			run(d, x, NULL, 0, ts, 1);
+		if (dr->blk.active) {
+			dr->blk.failed = 1;
+			block_end(d, x, ts);
+		}
+	}
+	while (d->head)
+		stream_emit(d, d->head, 0);
+}
+
+void hs_http2_free(struct hs_http2 *d)
+{
+	if (!d)
+		return;
+	while (d->head) {
+		struct stream *st = d->head;
+
+		stream_unlink(d, st);
+		hs_message_reset(&st->s[0].m);
+		hs_message_reset(&st->s[1].m);
+		free(st);
+	}
+	for (int x = 0; x < 2; x++) {
+		nghttp2_hd_inflate_del(d->dir[x].inf);
+		hs_message_reset(&d->dir[x].blk.tmp);
+		free(d->dir[x].rbuf);
+	}
+	free(d);
+}
