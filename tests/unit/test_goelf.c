@@ -68,6 +68,17 @@ static int setup_go(void)
 			": required in CI (apt-get install golang-go)" : ": skipping");
 		exit(ci && !strcmp(ci, "true") ? 1 : 77);
 	}
+	if (getenv("HS_SRCDIR")) {
+		snprintf(src, sizeof(src), "%s/tests/go", getenv("HS_SRCDIR"));
+	} else {
+		snprintf(buf, sizeof(buf), "%s", __FILE__);
+		snprintf(src, sizeof(src), "%s/../go", dirname(buf));
+	}
+	snprintf(buf, sizeof(buf), "%s/go.mod", src);
+	if (access(buf, R_OK) != 0) {
+		fprintf(stderr, "%s not found: set HS_SRCDIR to the source tree\n", buf);
+		exit(1);
+	}
 	snprintf(tmp, sizeof(tmp), "/tmp/hs_goelf.XXXXXX");
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
@@ -91,17 +102,6 @@ static int setup_go(void)
 	unsetenv("GOOS");
 	unsetenv("GOARCH");
 
-	if (getenv("HS_SRCDIR")) {
-		snprintf(src, sizeof(src), "%s/tests/go", getenv("HS_SRCDIR"));
-	} else {
-		snprintf(buf, sizeof(buf), "%s", __FILE__);
-		snprintf(src, sizeof(src), "%s/../go", dirname(buf));
-	}
-	snprintf(buf, sizeof(buf), "%s/go.mod", src);
-	if (access(buf, R_OK) != 0) {
-		fprintf(stderr, "%s not found: set HS_SRCDIR to the source tree\n", buf);
-		exit(1);
-	}
 	if (!(f = run_read("go env GOVERSION")) || !fgets(gover, sizeof(gover), f)) {
 		fprintf(stderr, "go env GOVERSION failed\n");
 		exit(1);
