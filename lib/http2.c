@@ -91,6 +91,7 @@ struct dir {
 	uint32_t left;			/* payload bytes not consumed yet */
 	uint32_t pad;			/* padding bytes at the end of the payload */
 	uint8_t fix[8], fix_n, fix_need;
+	struct stream *data_st;		/* stream of the DATA frame being read, once looked up */
 	struct block blk;
 	uint32_t max_frame;		/* largest frame the receiver of this direction accepts */
 	uint8_t frame_known;		/* max_frame came from SETTINGS */
@@ -212,6 +213,9 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 	struct hs_exchange ex;
 
 	stream_unlink(d, st);
+	for (int x = 0; x < 2; x++)
+		if (d->dir[x].data_st == st)
+			d->dir[x].data_st = NULL;
 	memset(&ex, 0, sizeof(ex));
 	ex.conn = d->ci;
 	ex.proto = HS_PROTO_HTTP2;
@@ -753,6 +757,7 @@ static void frame_begin(struct hs_http2 *d, int x, uint64_t ts)
 	dr->pad = 0;
 	dr->fix_n = 0;
 	dr->skip = 0;
+	dr->data_st = NULL;
 	if (dr->len > dr->max_frame) {
 		d->skipped += FRAME_HDR;
 		lose_sync(d, x, ts);
@@ -823,9 +828,10 @@ static void body_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n, ui
 		return;
 	switch (dr->type) {
 	case F_DATA:
-		st = stream_find(d, dr->sid);
+		st = dr->data_st ? dr->data_st : stream_find(d, dr->sid);
 		if (!st)
 			return;
+		dr->data_st = st;
 		sd = &st->s[x];
 		if (sd->cut && !sd->hdrs_seen)
 			sd->m.flags |= HS_MSG_GAP;
@@ -998,7 +1004,7 @@ static void run(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t 
 			size_t k = PREFACE_LEN - dr->pre_n;
 
 			k = n < k ? n : k;
-			if (memcmp(p, PREFACE + dr->pre_n, k) == 0) {
+			if (memcmp(p, &PREFACE[dr->pre_n], k) == 0) {
 				dr->pre_n += k;
 				p += k;
 				n -= k;

@@ -1218,6 +1218,72 @@ static void test_rfc7541(int huffman)
 	sc_free(&sc);
 }
 
+static void test_malformed(void)
+{
+	struct script sc;
+	struct result r;
+	uint8_t big[9] = { 0x01, 0x86, 0xa0, DATA, 0, 0, 0, 0, 1 };	/* 100000 > 16384 */
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, END_STREAM, get_req);
+	sc_frame(&sc, 1, 0xa, 0, 0, "\0\0altsvc", 8);		/* unknown to RFC 9113: ignored */
+	sc_headers(&sc, 1, 1, 0, NV(":status", "200"));
+	sc_frame(&sc, 1, 0xfe, 0x3, 1, "ext", 3);
+	sc_data(&sc, 1, 1, END_STREAM, "ok");
+	sc_bytes(&sc, 1, big, sizeof(big));			/* over the frame size limit */
+	sc_headers(&sc, 0, 3, END_STREAM, get_req);
+	sc_headers(&sc, 1, 3, END_STREAM, NV(":status", "500", "x-after", "resync"));
+	sc_frame(&sc, 1, PING, 0, 0, "12345678", 8);
+	run_all(&sc, &r, "malformed");
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		check_body(&r.ex[0].resp, "ok");
+		CHECK_INT(r.ex[0].resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		CHECK_INT(r.ex[1].stream_id, 3);
+		CHECK_INT(r.ex[1].resp.status, 500);
+		check_headers(&r.ex[1].resp, NV(":status", "500", "x-after", "resync"), "resync");
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
+static void test_limits(void)
+{
+	const struct hs_limits small = { .max_body = 4, .max_header_bytes = 160, .max_headers = 3 };
+	struct script sc;
+	struct result r;
+	struct hs_http2 *d;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, 0, get_req);		/* 6 fields: 3 kept */
+	sc_data(&sc, 0, 1, END_STREAM, "0123456789");
+	sc_headers(&sc, 1, 1, 0, NV(":status", "200", "x-a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+				    "x-b", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+				    "x-c", "c"));		/* over 160 bytes: x-b dropped */
+	sc_data(&sc, 1, 1, END_STREAM, "abcdef");
+	memset(&r, 0, sizeof(r));
+	d = hs_http2_new(&ci, &small, on_emit, &r);
+	for (int i = 0; i < sc.nev; i++)
+		feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 1);
+	hs_http2_free(d);
+	CHECK_INT(r.n, 1);
+	if (r.n == 1) {
+		CHECK_INT(r.ex[0].req.nheaders, 3);
+		CHECK_STR(r.ex[0].req.method, "GET");
+		CHECK(r.ex[0].req.flags & HS_MSG_HDRS_CUT);
+		CHECK(r.ex[0].req.flags & HS_MSG_TRUNCATED);
+		CHECK_INT(r.ex[0].req.body_kept, 4);
+		CHECK_INT(r.ex[0].req.body_size, 10);
+		CHECK(r.ex[0].resp.flags & HS_MSG_HDRS_CUT);
+		check_headers(&r.ex[0].resp, NV(":status", "200",
+			      "x-a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "x-c", "c"), "cut");
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
 static void test_detect(void)
 {
 	CHECK_INT(hs_http2_detect((const uint8_t *)PREFACE, 24), 1);
@@ -1248,6 +1314,7 @@ static void test_garbage(void)
 	hs_http2_flush(d, 4);
 	hs_http2_free(d);
 	hs_http2_free(NULL);
+	CHECK(r.n < 3);
 	result_free(&r);
 }
 
@@ -1273,6 +1340,8 @@ int main(void)
 	test_flush_and_limits();
 	test_rfc7541(0);
 	test_rfc7541(1);
+	test_malformed();
+	test_limits();
 	test_garbage();
 	return CHECK_DONE();
 }
