@@ -20,6 +20,8 @@
 
 enum kind { K_ANY = 0, K_REQ, K_RESP };
 
+enum { HS_DIR_OUT = 0, HS_DIR_IN = 1 };	/* written / read by the traced process */
+
 enum state {
 	ST_RESYNC,		/* looking for a plausible start line, counting skipped bytes */
 	ST_START,		/* in sync, between messages */
@@ -320,6 +322,7 @@ static void emit_msgs(struct hs_http1 *d, struct hs_message *req, struct hs_mess
 	ex.proto = HS_PROTO_HTTP1;
 	ex.flags = flags | (skipped ? HS_EX_SKIPPED : 0);
 	ex.skipped = skipped;
+	ex.server = d->dir[HS_DIR_IN].role == K_REQ || d->dir[HS_DIR_OUT].role == K_RESP;
 	if (req) {
 		ex.req = *req;
 		memset(req, 0, sizeof(*req));

@@ -1,0 +1,367 @@
+/* main.c: httpsnoop's command line: options, signals, the main loop, exit codes. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "conn.h"
+#include "output.h"
+#include "recfile.h"
+
+#define MAX_TARGETS 1024
+#define MAX_REDACT 64
+
+static volatile sig_atomic_t stop;
+
+struct app {
+	struct hs_conns *conns;
+	struct hs_output *out;
+	FILE *wfile;			/* -w */
+	long count;			/* -c: stop after this many exchanges; 0: never */
+	long printed;
+	uint64_t written;		/* records written with -w */
+	int out_err;
+	uint32_t pids[MAX_TARGETS];
+	size_t npids;
+	size_t alive;			/* -p targets still running */
+};
+
+static void help(void)
+{
+	printf(
+"Usage: httpsnoop [OPTIONS]\n"
+"Print the HTTP requests and responses of running processes, TLS included, as they happen.\n"
+"\n"
+"Targets (default: every process):\n"
+"  -p, --pid PID[,PID...]   trace these processes (repeatable)\n"
+"Output:\n"
+"  -v, --verbose            add headers; -vv adds bodies\n"
+"  -j, --json               one JSON object per exchange per line\n"
+"  -s, --snaplen BYTES      body bytes kept per message (default 4096; 0: 16 MiB)\n"
+"  -c, --count N            exit after N exchanges\n"
+"      --raw                print the captured byte streams, no HTTP decoding\n"
+"      --no-redact          show Authorization, Cookie and Set-Cookie values\n"
+"      --redact-header NAME also hide this header's value (repeatable)\n"
+"      --no-color           no colour even on a terminal (also: NO_COLOR=1)\n"
+"Files:\n"
+"  -w, --write FILE         save the captured records to FILE instead of printing\n"
+"  -r, --read FILE          decode a file saved with -w (no root needed)\n"
+"  -h, --help               this help;  --version  the version\n"
+"\n"
+"Examples:\n"
+"  sudo httpsnoop -p $(pgrep -d, nginx)           every exchange of nginx, one line each\n"
+"  sudo httpsnoop -p 4242 -vv -s 0                with headers and whole bodies\n"
+"  sudo httpsnoop -j | jq 'select(.response.status >= 500)'\n"
+"  sudo httpsnoop | grep --line-buffered ' POST '\n"
+"\n"
+"Needs root (or CAP_BPF and CAP_PERFMON) and Linux >= 5.8 with BTF. See httpsnoop(8).\n");
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "httpsnoop: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see httpsnoop --help)\n");
+	exit(2);
+}
+
+static long parse_num(const char *s, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max)
+		usage_error(what, s);
+	return v;
+}
+
+static int pid_alive(uint32_t pid)
+{
+	char p[32];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/proc/%u", pid);
+	return stat(p, &st) == 0;
+}
+
+static void on_exchange(const struct hs_exchange *ex, void *ctx)
+{
+	struct app *a = ctx;
+	int err;
+
+	if (a->out_err || (a->count && a->printed >= a->count))
+		return;
+	err = hs_output_exchange(a->out, ex);
+	if (err) {
+		a->out_err = err;
+		stop = 1;
+		return;
+	}
+	if (a->count && ++a->printed >= a->count)
+		stop = 1;
+	else if (!a->count)
+		a->printed++;
+}
+
+static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, size_t len,
+		   uint64_t ts, void *ctx)
+{
+	struct app *a = ctx;
+	int err = hs_output_raw(a->out, ci, dir, data, len, ts);
+
+	if (err) {
+		a->out_err = err;
+		stop = 1;
+	}
+}
+
+static void on_record(const void *data, size_t size, void *ctx)
+{
+	struct app *a = ctx;
+	const struct hs_rec *r = data;
+
+	if (a->wfile) {
+		if (hs_recfile_write(a->wfile, data, size) == 0)
+			a->written++;
+		return;
+	}
+	hs_conns_record(a->conns, data, size);
+	/* a traced process ended: stop when none is left, like strace -p */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
+		for (size_t i = 0; i < a->npids; i++) {
+			if (a->pids[i] == r->pid) {
+				a->pids[i] = 0;
+				if (--a->alive == 0)
+					stop = 1;
+			}
+		}
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int64_t mono_to_real(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000 + (r.tv_nsec - m.tv_nsec);
+}
+
+static void add_pids(struct app *a, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	if (!copy)
+		exit(1);
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (a->npids >= MAX_TARGETS)
+			usage_error("too many processes: at most 1024 (%s)", tok);
+		a->pids[a->npids++] = parse_num(tok, INT_MAX, "not a process id: '%s'");
+	}
+	free(copy);
+}
+
+enum { OPT_RAW = 256, OPT_NO_REDACT, OPT_REDACT_HEADER, OPT_NO_COLOR, OPT_VERSION };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
+		{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 }
+	};
+	static struct app a;
+	static const char *redact[MAX_REDACT];
+	struct hs_output_opts oo = { .redact = 1, .redact_names = redact };
+	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a };
+	struct hs_capture_opts cap = { 0 };
+	struct hs_capture *c = NULL;
+	const char *wpath = NULL, *rpath = NULL;
+	int opt, raw = 0, no_color = 0, ret = 0, err;
+	char why[512];
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t cnt[HS_CNT_MAX] = { 0 };
+
+	while ((opt = getopt_long(argc, argv, "p:c:vjs:w:r:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			add_pids(&a, optarg);
+			break;
+		case 'c':
+			a.count = parse_num(optarg, LONG_MAX, "not a count: '%s'");
+			break;
+		case 'v':
+			oo.verbose++;
+			break;
+		case 'j':
+			oo.json = 1;
+			break;
+		case 's':
+			co.lim.max_body = parse_num(optarg, 16 << 20, "not a snap length (0 to 16777216): '%s'");
+			if (!co.lim.max_body)
+				co.lim.max_body = 16 << 20;
+			break;
+		case 'w':
+			wpath = optarg;
+			break;
+		case 'r':
+			rpath = optarg;
+			break;
+		case OPT_RAW:
+			raw = 1;
+			break;
+		case OPT_NO_REDACT:
+			oo.redact = 0;
+			break;
+		case OPT_REDACT_HEADER:
+			if (oo.nredact >= MAX_REDACT)
+				usage_error("too many --redact-header names (at most 64): %s", optarg);
+			redact[oo.nredact++] = optarg;
+			break;
+		case OPT_NO_COLOR:
+			no_color = 1;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case OPT_VERSION:
+			printf("httpsnoop %s\n", HS_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "httpsnoop: see httpsnoop --help\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (wpath && rpath)
+		usage_error("-w and -r do not go together%s", "");
+	for (size_t i = 0; i < a.npids; i++)
+		if (!pid_alive(a.pids[i])) {
+			fprintf(stderr, "httpsnoop: no process with pid %u\n", a.pids[i]);
+			return 1;
+		}
+	a.alive = a.npids;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	oo.color = !no_color && !getenv("NO_COLOR") && !oo.json && isatty(STDOUT_FILENO);
+	oo.mono_to_real_ns = mono_to_real();
+	a.out = hs_output_new(stdout, &oo);
+	if (raw)
+		co.raw = on_raw;
+	a.conns = hs_conns_new(&co);
+	if (!a.out || !a.conns) {
+		fprintf(stderr, "httpsnoop: out of memory\n");
+		return 1;
+	}
+
+	if (rpath) {
+		FILE *f = strcmp(rpath, "-") ? fopen(rpath, "rb") : stdin;
+		long n;
+
+		if (!f) {
+			fprintf(stderr, "httpsnoop: cannot read %s: %s\n", rpath, strerror(errno));
+			return 1;
+		}
+		n = hs_recfile_read(f, on_record, &a);
+		if (n < 0) {
+			fprintf(stderr, "httpsnoop: %s is not a httpsnoop capture file or is damaged\n",
+				rpath);
+			ret = 1;
+		}
+		goto done;
+	}
+	if (wpath) {
+		a.wfile = strcmp(wpath, "-") ? fopen(wpath, "wb") : stdout;
+		if (!a.wfile || hs_recfile_begin(a.wfile)) {
+			fprintf(stderr, "httpsnoop: cannot write %s: %s\n", wpath, strerror(errno));
+			return 1;
+		}
+	}
+
+	err = hs_capture_check(why, sizeof(why));
+	if (!err) {
+		cap.pids = a.pids;
+		cap.npids = a.npids;
+		err = hs_capture_open(&c, &cap, on_record, &a, why, sizeof(why));
+	}
+	if (err) {
+		fprintf(stderr, "httpsnoop: %s\n", why);
+		return 1;
+	}
+	if (a.npids)
+		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.npids,
+			a.npids == 1 ? "" : "es");
+	else
+		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
+
+	while (!stop) {
+		err = hs_capture_poll(c, 100);
+		if (err < 0) {
+			fprintf(stderr, "httpsnoop: reading records: %s\n", strerror(-err));
+			ret = 1;
+			break;
+		}
+	}
+	/* what is already in the ring still belongs to this run */
+	if (!a.out_err && !(a.count && a.printed >= a.count))
+		while (hs_capture_poll(c, 0) > 0 && !(a.count && a.printed >= a.count))
+			;
+	hs_capture_counters(c, cnt);
+done:
+	if (!a.wfile)
+		hs_conns_flush_all(a.conns);
+	hs_capture_free(c);
+	if (a.wfile && a.wfile != stdout)
+		fclose(a.wfile);
+	{
+		const struct hs_conns_stats *st = hs_conns_stats(a.conns);
+
+		if (a.wfile)
+			fprintf(stderr, "%llu records written\n", (unsigned long long)a.written);
+		else
+			fprintf(stderr, "%ld exchange%s printed\n", a.printed, a.printed == 1 ? "" : "s");
+		fprintf(stderr, "%llu records captured, %llu lost (%llu bytes), %llu bytes not captured\n",
+			(unsigned long long)(a.wfile ? a.written : st->records),
+			(unsigned long long)cnt[HS_CNT_LOST_RECORDS],
+			(unsigned long long)cnt[HS_CNT_LOST_BYTES],
+			(unsigned long long)st->gap_bytes);
+	}
+	hs_conns_free(a.conns);
+	hs_output_free(a.out);
+	if (a.out_err && a.out_err != -EPIPE) {
+		fprintf(stderr, "httpsnoop: writing output: %s\n", strerror(-a.out_err));
+		ret = 1;
+	}
+	return ret;
+}

@@ -1,0 +1,234 @@
+/* capture.c: open -> configure -> load -> attach the embedded BPF skeleton, poll its ring. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "httpsnoop.skel.h"
+
+struct hs_capture {
+	struct httpsnoop_bpf *skel;
+	struct ring_buffer *rb;
+	hs_record_fn fn;
+	void *ctx;
+	int nread;
+};
+
+/* libbpf's own messages are kept, not printed: the last one explains a failure. */
+static char last_libbpf_msg[256];
+
+static int keep_libbpf_msg(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN) {
+		vsnprintf(last_libbpf_msg, sizeof(last_libbpf_msg), fmt, ap);
+		last_libbpf_msg[strcspn(last_libbpf_msg, "\n")] = '\0';
+	}
+	return 0;
+}
+
+static int has_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	const int bpf = 39, perfmon = 38;	/* CAP_BPF, CAP_PERFMON (Linux 5.8) */
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	if (data[0].effective & (1u << CAP_SYS_ADMIN))
+		return 1;
+	return (data[1].effective & (1u << (bpf - 32))) && (data[1].effective & (1u << (perfmon - 32)));
+}
+
+static const char *tracefs_dir(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s/events", dirs[i]);
+		if (stat(p, &st) == 0)
+			return dirs[i];
+	}
+	/* not mounted yet: tracepoint ids are read from it, so mount it like perf does */
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	    stat("/sys/kernel/tracing/events", &st) == 0)
+		return "/sys/kernel/tracing";
+	return NULL;
+}
+
+int hs_capture_check(char *why, size_t whylen)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	const char *tfs;
+	char p[128];
+	struct stat st;
+
+	if (!has_caps()) {
+		snprintf(why, whylen, "capturing needs root (or CAP_BPF and CAP_PERFMON): try sudo");
+		return -EPERM;
+	}
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 5 || (major == 5 && minor < 8))) {
+		snprintf(why, whylen, "kernel %s is too old: Linux 5.8 or newer is needed (BPF ring buffer)",
+			 u.release);
+		return -ENOTSUP;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st) != 0) {
+		snprintf(why, whylen, "kernel has no BTF (/sys/kernel/btf/vmlinux missing): a kernel built "
+			 "with CONFIG_DEBUG_INFO_BTF=y is needed");
+		return -ENOTSUP;
+	}
+	tfs = tracefs_dir();
+	if (!tfs) {
+		snprintf(why, whylen, "tracefs is not available and could not be mounted: "
+			 "try 'mount -t tracefs nodev /sys/kernel/tracing'");
+		return -ENOENT;
+	}
+	snprintf(p, sizeof(p), "%s/events/syscalls/sys_enter_read", tfs);
+	if (stat(p, &st) != 0) {
+		snprintf(why, whylen, "kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): "
+			 "nothing can be captured");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct hs_capture *c = ctx;
+
+	c->fn(data, size, c->ctx);
+	c->nread++;
+	return 0;
+}
+
+int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,
+		    void *ctx, char *why, size_t whylen)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct hs_capture *c;
+	int err;
+	uint8_t one = 1;
+
+	*out = NULL;
+	libbpf_set_print(keep_libbpf_msg);
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);	/* kernels before 5.11 charge BPF maps here */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fn = fn;
+	c->ctx = ctx;
+	c->skel = httpsnoop_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		snprintf(why, whylen, "cannot open the BPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+	c->skel->rodata->self_tgid = getpid();
+	c->skel->rodata->filter_pids = o->npids > 0;
+	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
+	if (o->max_capture)
+		c->skel->rodata->max_capture = o->max_capture;
+	if (o->ring_bytes)
+		bpf_map__set_max_entries(c->skel->maps.events, o->ring_bytes);
+
+	err = httpsnoop_bpf__load(c->skel);
+	if (err) {
+		snprintf(why, whylen, "cannot load the BPF programs: %s%s%s", strerror(-err),
+			 last_libbpf_msg[0] ? ": " : "", last_libbpf_msg);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < o->npids; i++)
+		bpf_map__update_elem(c->skel->maps.pids, &o->pids[i], sizeof(o->pids[i]), &one,
+				     sizeof(one), BPF_ANY);
+	for (size_t i = 0; i < o->ncgroups; i++)
+		bpf_map__update_elem(c->skel->maps.cgroups, &o->cgroups[i], sizeof(o->cgroups[i]),
+				     &one, sizeof(one), BPF_ANY);
+
+	err = httpsnoop_bpf__attach(c->skel);
+	if (err) {
+		snprintf(why, whylen, "cannot attach to the syscall tracepoints: %s%s%s",
+			 strerror(-err), last_libbpf_msg[0] ? ": " : "", last_libbpf_msg);
+		goto cleanup;
+	}
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_record, c, NULL);
+	if (!c->rb) {
+		err = -errno;
+		snprintf(why, whylen, "cannot map the ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+	*out = c;
+	return 0;
+cleanup:
+	hs_capture_free(c);
+	return err;
+}
+
+int hs_capture_poll(struct hs_capture *c, int timeout_ms)
+{
+	int err;
+
+	c->nread = 0;
+	err = ring_buffer__poll(c->rb, timeout_ms);
+	if (err < 0 && err != -EINTR)
+		return err;
+	/* records are submitted without a wake-up until enough pile up, so a poll that
+	 * timed out must still read what is there */
+	err = ring_buffer__consume(c->rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	return c->nread;
+}
+
+int hs_capture_add_pid(struct hs_capture *c, uint32_t pid)
+{
+	uint8_t one = 1;
+
+	return bpf_map__update_elem(c->skel->maps.pids, &pid, sizeof(pid), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < HS_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map__lookup_elem(c->skel->maps.counters, &k, sizeof(k), vals,
+					 ncpu * sizeof(*vals), 0) == 0)
+			for (int i = 0; i < ncpu; i++)
+				out[k] += vals[i];
+	}
+	free(vals);
+	return 0;
+}
+
+void hs_capture_free(struct hs_capture *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	httpsnoop_bpf__destroy(c->skel);
+	free(c);
+}

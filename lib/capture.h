@@ -1,0 +1,37 @@
+/* capture.h: loading the embedded BPF programs, attaching them, reading their records. */
+#ifndef HS_CAPTURE_H
+#define HS_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "httpsnoop.h"
+
+struct hs_capture_opts {
+	const uint32_t *pids;		/* tgids to trace; none: every process */
+	size_t npids;
+	const uint64_t *cgroups;	/* cgroup v2 ids to trace; none: all */
+	size_t ncgroups;
+	uint32_t max_capture;		/* bytes copied per call; 0: default (2 MiB) */
+	size_t ring_bytes;		/* ring buffer size; 0: default (64 MiB) */
+};
+
+/* Called for each record, in ring order; data is valid during the call only. */
+typedef void (*hs_record_fn)(const void *data, size_t size, void *ctx);
+
+struct hs_capture;
+
+/* Checks that BPF capture can work here; on failure returns negative errno and a one-line
+ * reason with a hint in why (not root, kernel < 5.8, no BTF, no tracefs or tracepoints). */
+int hs_capture_check(char *why, size_t whylen);
+int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,
+		    void *ctx, char *why, size_t whylen);
+/* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno. */
+int hs_capture_poll(struct hs_capture *c, int timeout_ms);
+/* Adds a tgid to the traced set (only when opened with pids). */
+int hs_capture_add_pid(struct hs_capture *c, uint32_t pid);
+/* Kernel-side counters summed over CPUs (enum hs_counter). */
+int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX]);
+void hs_capture_free(struct hs_capture *c);
+
+#endif

@@ -1,0 +1,399 @@
+/* conn.c: the connection table: validates records, keeps each socket's two byte streams in
+ * order (gap-aware), picks a decoder from the first bytes and feeds it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "http1.h"
+#include "http2.h"
+#include "httpsnoop.h"
+
+#define DETECT_MAX 24		/* the HTTP/2 client preface is the longest thing we look for */
+#define UNKNOWN_GIVEUP 65536	/* bytes fed with no exchange before a stream is not HTTP */
+
+enum proto_state { P_DETECT = 0, P_HTTP1, P_HTTP2, P_NONE };
+
+struct conn {
+	struct conn *hnext;		/* hash chain */
+	struct conn *prev, *next;	/* LRU list, most recent at the head */
+	uint64_t sock;
+	struct hs_conninfo ci;
+	uint64_t pos[2];		/* next expected byte position per direction */
+	uint64_t last_ts;
+	enum proto_state proto;
+	uint8_t det[2][DETECT_MAX];	/* first bytes while detecting */
+	size_t detlen[2];
+	uint64_t fed;			/* bytes fed while no exchange came out */
+	uint64_t exchanges;
+	struct hs_http1 *h1;
+	struct hs_http2 *h2;
+	struct hs_conns *t;
+};
+
+struct hs_conns {
+	struct hs_conns_opts o;
+	struct conn **buckets;
+	size_t nbuckets, nconns;
+	struct conn *lru_head, *lru_tail;
+	struct hs_conns_stats st;
+};
+
+static void on_exchange(const struct hs_exchange *ex, void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->exchanges++;
+	c->t->st.exchanges++;
+	c->t->o.emit(ex, c->t->o.ctx);
+}
+
+struct hs_conns *hs_conns_new(const struct hs_conns_opts *o)
+{
+	struct hs_conns *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->o = *o;
+	if (!t->o.max_conns)
+		t->o.max_conns = 16384;
+	t->nbuckets = 4096;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static size_t bucket(const struct hs_conns *t, uint64_t sock)
+{
+	return (sock >> 6 ^ sock >> 20) & (t->nbuckets - 1);
+}
+
+static void lru_unlink(struct hs_conns *t, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->lru_head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		t->lru_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void lru_push(struct hs_conns *t, struct conn *c)
+{
+	c->next = t->lru_head;
+	if (t->lru_head)
+		t->lru_head->prev = c;
+	t->lru_head = c;
+	if (!t->lru_tail)
+		t->lru_tail = c;
+}
+
+/* Drop the decoders (emitting what they hold) and the detection bytes. */
+static void reset_decoding(struct conn *c)
+{
+	if (c->h1) {
+		hs_http1_flush(c->h1, c->last_ts);
+		hs_http1_free(c->h1);
+	}
+	if (c->h2) {
+		hs_http2_flush(c->h2, c->last_ts);
+		hs_http2_free(c->h2);
+	}
+	c->h1 = NULL;
+	c->h2 = NULL;
+	c->proto = P_DETECT;
+	c->detlen[0] = c->detlen[1] = 0;
+	c->fed = 0;
+}
+
+static void conn_free(struct hs_conns *t, struct conn *c)
+{
+	struct conn **pp = &t->buckets[bucket(t, c->sock)];
+
+	reset_decoding(c);
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	lru_unlink(t, c);
+	t->nconns--;
+	free(c);
+}
+
+static struct conn *conn_find(struct hs_conns *t, uint64_t sock)
+{
+	for (struct conn *c = t->buckets[bucket(t, sock)]; c; c = c->hnext)
+		if (c->sock == sock)
+			return c;
+	return NULL;
+}
+
+static void info_from_rec(struct hs_conninfo *ci, const struct hs_rec *r)
+{
+	ci->pid = r->pid;
+	ci->tid = r->tid;
+	memcpy(ci->comm, r->comm, sizeof(ci->comm));
+	ci->comm[sizeof(ci->comm) - 1] = '\0';
+	ci->cgroup_id = r->cgroup_id;
+	ci->family = r->family == AF_INET6 ? AF_INET6 : AF_INET;
+	memcpy(ci->laddr, r->laddr, sizeof(ci->laddr));
+	memcpy(ci->raddr, r->raddr, sizeof(ci->raddr));
+	ci->lport = r->lport;
+	ci->rport = r->rport;
+	ci->fd = r->fd;
+	ci->source = (enum hs_source)r->source;
+}
+
+static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
+{
+	struct conn *c = conn_find(t, r->sock);
+	size_t b;
+
+	if (c) {
+		lru_unlink(t, c);
+		lru_push(t, c);
+		return c;
+	}
+	if (t->nconns >= t->o.max_conns && t->lru_tail) {
+		t->st.evicted++;
+		conn_free(t, t->lru_tail);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->sock = r->sock;
+	c->t = t;
+	info_from_rec(&c->ci, r);
+	b = bucket(t, r->sock);
+	c->hnext = t->buckets[b];
+	t->buckets[b] = c;
+	lru_push(t, c);
+	t->nconns++;
+	t->st.conns++;
+	return c;
+}
+
+/* Decide the protocol from the first bytes of either direction. */
+static enum proto_state detect(struct conn *c)
+{
+	int undecided = 0;
+
+	for (int d = 0; d < 2; d++) {
+		const uint8_t *p = c->det[d];
+		size_t n = c->detlen[d];
+		int r;
+
+		if (!n)
+			continue;
+		if ((r = hs_http2_detect(p, n)) == 1)
+			return P_HTTP2;
+		if (r < 0)
+			undecided = 1;
+		if ((r = hs_http1_detect(p, n)) == 1)
+			return P_HTTP1;
+		if (r < 0)
+			undecided = 1;
+		/* a TLS record (handshake or application data): ciphertext, not for us */
+		if (n >= 2 && (p[0] == 0x16 || p[0] == 0x17) && p[1] == 0x03)
+			return P_NONE;
+	}
+	/* neither says yes: let the HTTP/1 decoder resynchronise (attached mid-connection) */
+	return undecided ? P_DETECT : P_HTTP1;
+}
+
+static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint64_t ts)
+{
+	struct hs_conns *t = c->t;
+	size_t used = 0;
+
+	if (c->proto == P_DETECT) {
+		size_t take = DETECT_MAX - c->detlen[dir];
+
+		if (take > len)
+			take = len;
+		memcpy(c->det[dir] + c->detlen[dir], data, take);
+		c->detlen[dir] += take;
+		c->proto = detect(c);
+		if (c->proto == P_DETECT)
+			return;	/* the bytes wait in det[] */
+		if (c->proto == P_HTTP1)
+			c->h1 = hs_http1_new(&c->ci, &t->o.lim, on_exchange, c);
+		else if (c->proto == P_HTTP2)
+			c->h2 = hs_http2_new(&c->ci, &t->o.lim, on_exchange, c);
+		if ((c->proto == P_HTTP1 && !c->h1) || (c->proto == P_HTTP2 && !c->h2)) {
+			c->proto = P_NONE;
+			return;
+		}
+		/* replay what waited (this record's first bytes included), the other
+		 * direction first: its bytes arrived before this record */
+		for (int d = 0; d < 2; d++) {
+			int dd = d == 0 ? !dir : dir;
+
+			if (c->detlen[dd])
+				feed(c, dd, c->det[dd], c->detlen[dd], ts);
+		}
+		data += take;
+		len -= take;
+	}
+	if (c->proto == P_NONE || len == 0)
+		return;
+	if (c->proto == P_HTTP2) {
+		hs_http2_feed(c->h2, dir, data, len, ts);
+		return;
+	}
+	switch (hs_http1_feed(c->h1, dir, data, len, ts, &used)) {
+	case HS_HTTP1_UPGRADE_H2:
+		hs_http1_free(c->h1);
+		c->h1 = NULL;
+		c->h2 = hs_http2_new(&c->ci, &t->o.lim, on_exchange, c);
+		c->proto = c->h2 ? P_HTTP2 : P_NONE;
+		if (c->h2 && used < len)
+			hs_http2_feed(c->h2, dir, data + used, len - used, ts);
+		return;
+	case HS_HTTP1_STOPPED:
+		c->proto = P_NONE;
+		return;
+	}
+	/* a stream that never yields an exchange is not HTTP: stop spending time on it */
+	if (!c->exchanges && (c->fed += len) > UNKNOWN_GIVEUP)
+		c->proto = P_NONE;
+}
+
+static void gap(struct conn *c, int dir, uint64_t len, uint64_t ts)
+{
+	c->t->st.gaps++;
+	c->t->st.gap_bytes += len;
+	if (c->t->o.raw) {
+		c->t->o.raw(&c->ci, dir, NULL, len, ts, c->t->o.ctx);
+		return;
+	}
+	if (c->proto == P_HTTP1)
+		hs_http1_gap(c->h1, dir, len, ts);
+	else if (c->proto == P_HTTP2)
+		hs_http2_gap(c->h2, dir, len, ts);
+	else if (c->proto == P_DETECT) {
+		/* the start is missing: decode from what comes next, resynchronising */
+		c->detlen[dir] = 0;
+	}
+}
+
+static int validate(const void *data, size_t size)
+{
+	const struct hs_rec *r = data;
+
+	if (size < sizeof(*r))
+		return -EINVAL;
+	switch (r->type) {
+	case HS_REC_DATA:
+		if (r->cap > r->len || r->cap > HS_CHUNK || size < sizeof(*r) + r->cap ||
+		    r->dir > HS_DIR_INGRESS)
+			return -EINVAL;
+		return 0;
+	case HS_REC_OPEN:
+	case HS_REC_CLOSE:
+	case HS_REC_EXIT:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *payload)
+{
+	struct conn *c = conn_get(t, r);
+	int dir = r->dir;
+
+	if (!c)
+		return;
+	c->last_ts = r->ts_ns;
+	c->ci.tid = r->tid;
+	if ((enum hs_source)r->source != c->ci.source) {
+		/* a TLS probe took over this socket: what came before was ciphertext */
+		reset_decoding(c);
+		c->ci.source = (enum hs_source)r->source;
+		c->pos[0] = c->pos[1] = 0;	/* the kernel counts plaintext from 0 */
+	}
+	if (r->pos < c->pos[dir]) {
+		/* positions restarted: the kernel forgot the socket; start over */
+		reset_decoding(c);
+		c->pos[0] = c->pos[1] = 0;
+	}
+	if (r->pos > c->pos[dir])
+		gap(c, dir, r->pos - c->pos[dir], r->ts_ns);
+	c->pos[dir] = r->pos + r->len;
+	if (r->cap && t->o.raw)
+		t->o.raw(&c->ci, dir, payload, r->cap, r->ts_ns, t->o.ctx);
+	else if (r->cap)
+		feed(c, dir, payload, r->cap, r->ts_ns);
+	if (r->len > r->cap)
+		gap(c, dir, r->len - r->cap, r->ts_ns);
+}
+
+int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
+{
+	const struct hs_rec *r = data;
+	struct conn *c;
+
+	if (validate(data, size)) {
+		t->st.bad_records++;
+		return -EINVAL;
+	}
+	t->st.records++;
+	switch (r->type) {
+	case HS_REC_DATA:
+		on_data(t, r, (const uint8_t *)data + sizeof(*r));
+		break;
+	case HS_REC_CLOSE:
+		c = conn_find(t, r->sock);
+		if (c) {
+			c->last_ts = r->ts_ns;
+			conn_free(t, c);
+		}
+		break;
+	case HS_REC_EXIT:
+		/* the process is gone, and with it every socket only it held */
+		for (c = t->lru_head; c;) {
+			struct conn *next = c->next;
+
+			if (c->ci.pid == r->pid) {
+				c->last_ts = r->ts_ns;
+				conn_free(t, c);
+			}
+			c = next;
+		}
+		break;
+	case HS_REC_OPEN:
+		/* a new socket at this address: whatever was there before has ended */
+		c = conn_find(t, r->sock);
+		if (c)
+			conn_free(t, c);
+		break;
+	}
+	return 0;
+}
+
+void hs_conns_flush_all(struct hs_conns *t)
+{
+	while (t->lru_tail)
+		conn_free(t, t->lru_tail);
+}
+
+const struct hs_conns_stats *hs_conns_stats(const struct hs_conns *t)
+{
+	return &t->st;
+}
+
+void hs_conns_free(struct hs_conns *t)
+{
+	if (!t)
+		return;
+	hs_conns_flush_all(t);
+	free(t->buckets);
+	free(t);
+}

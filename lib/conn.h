@@ -1,0 +1,43 @@
+/* conn.h: the connection table: records in, per-connection decoders, exchanges out. */
+#ifndef HS_CONN_H
+#define HS_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exchange.h"
+
+/* --raw: every captured chunk; data is NULL when len bytes were not captured. */
+typedef void (*hs_raw_fn)(const struct hs_conninfo *ci, int dir, const uint8_t *data, size_t len,
+			  uint64_t ts, void *ctx);
+
+struct hs_conns_opts {
+	struct hs_limits lim;
+	hs_emit_fn emit;		/* decoded exchanges */
+	hs_raw_fn raw;			/* when set, chunks go here and nothing is decoded */
+	void *ctx;
+	size_t max_conns;		/* 0: 16384; the least recently used is flushed beyond it */
+};
+
+struct hs_conns_stats {
+	uint64_t records;		/* records accepted */
+	uint64_t bad_records;		/* records that failed validation */
+	uint64_t gaps;			/* holes in a direction's byte stream */
+	uint64_t gap_bytes;
+	uint64_t conns;			/* connections seen */
+	uint64_t evicted;		/* connections flushed because the table was full */
+	uint64_t exchanges;		/* exchanges emitted */
+};
+
+struct hs_conns;
+
+struct hs_conns *hs_conns_new(const struct hs_conns_opts *o);
+/* One record as read from the ring buffer or a capture file. Returns 0, or -EINVAL for a
+ * record that does not validate (it is counted and dropped). */
+int hs_conns_record(struct hs_conns *t, const void *data, size_t size);
+/* Finish every connection (capture ends): pending requests are emitted as such. */
+void hs_conns_flush_all(struct hs_conns *t);
+const struct hs_conns_stats *hs_conns_stats(const struct hs_conns *t);
+void hs_conns_free(struct hs_conns *t);
+
+#endif
