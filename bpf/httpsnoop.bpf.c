@@ -10,11 +10,11 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space between open and load. */
-const volatile bool filter_pids = false;	/* only tgids in the pids map */
-const volatile bool filter_cgroups = false;	/* only cgroup ids in the cgroups map */
-const volatile u32 self_tgid = 0;		/* never capture ourselves */
-const volatile u32 max_capture = HS_CHUNK * HS_MAX_CHUNKS;	/* bytes copied per call */
-const volatile u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this much data */
+const volatile __u8 filter_pids = false;	/* only tgids in the pids map */
+const volatile __u8 filter_cgroups = false;	/* only cgroup ids in the cgroups map */
+const volatile __u32 self_tgid = 0;		/* never capture ourselves */
+const volatile __u32 max_capture = HS_CHUNK * HS_MAX_CHUNKS;	/* bytes copied per call */
+const volatile __u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this much data */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -362,6 +362,32 @@ static __always_inline int exit_call(long ret)
 	return 0;
 }
 
+/* Plaintext seen by a TLS probe (OpenSSL, Go crypto/tls) for socket fd of the current process.
+ * The first time, the socket becomes a TLS socket: its ciphertext is no longer reported by
+ * the syscall hooks and positions restart at 0 for the plaintext. */
+static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 source)
+{
+	struct call_args a = {};
+	struct sock_state *st;
+	struct sock *sk = tcp_sock_of_fd(fd);
+
+	if (!sk || !len)
+		return;
+	a.sock = (u64)sk;
+	st = sock_state(a.sock);
+	if (!st)
+		return;
+	if (!st->tls) {
+		st->tls = 1;
+		st->pos[0] = st->pos[1] = 0;
+	}
+	a.buf = buf;
+	a.fd = fd;
+	a.dir = dir;
+	a.kind = CALL_BUF;
+	emit_call(&a, len, source);
+}
+
 #define ARG(i) ((u64)ctx->args[i])
 
 SEC("tracepoint/syscalls/sys_enter_read")
@@ -552,3 +578,6 @@ int process_exit(void *ctx)
 	submit(r, 0);
 	return 0;
 }
+
+#include "openssl.bpf.h"
+#include "gotls.bpf.h"

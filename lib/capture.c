@@ -224,6 +224,11 @@ int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX])
 	return 0;
 }
 
+struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c)
+{
+	return c->skel;
+}
+
 void hs_capture_free(struct hs_capture *c)
 {
 	if (!c)

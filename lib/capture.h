@@ -34,4 +34,7 @@ int hs_capture_add_pid(struct hs_capture *c, uint32_t pid);
 int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX]);
 void hs_capture_free(struct hs_capture *c);
 
+/* The loaded skeleton, for attaching uprobes (lib/tls.c, lib/gotls.c). */
+struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c);
+
 #endif
