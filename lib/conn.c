@@ -25,7 +25,8 @@ struct conn {
 	enum proto_state proto;
 	uint8_t det[2][DETECT_MAX];	/* first bytes while detecting */
 	size_t detlen[2];
-	uint64_t fed;			/* bytes fed while no exchange came out */
+	uint8_t guessed;		/* HTTP/1 was a guess: the first bytes matched nothing */
+	uint64_t fed;			/* bytes fed to a guess while no exchange came out */
 	uint64_t exchanges;
 	struct hs_http1 *h1;
 	struct hs_http2 *h2;
@@ -110,6 +111,7 @@ static void reset_decoding(struct conn *c)
 	c->h2 = NULL;
 	c->proto = P_DETECT;
 	c->detlen[0] = c->detlen[1] = 0;
+	c->guessed = 0;
 	c->fed = 0;
 }
 
@@ -171,6 +173,8 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 	c->sock = r->sock;
 	c->t = t;
 	info_from_rec(&c->ci, r);
+	if (c->ci.source != HS_SOURCE_SYSCALL && t->o.tls_lib)
+		t->o.tls_lib(&c->ci, t->o.ctx);
 	b = bucket(t, r->sock);
 	c->hnext = t->buckets[b];
 	t->buckets[b] = c;
@@ -205,7 +209,10 @@ static enum proto_state detect(struct conn *c)
 			return P_NONE;
 	}
 	/* neither says yes: let the HTTP/1 decoder resynchronise (attached mid-connection) */
-	return undecided ? P_DETECT : P_HTTP1;
+	if (undecided)
+		return P_DETECT;
+	c->guessed = 1;
+	return P_HTTP1;
 }
 
 static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint64_t ts)
@@ -261,8 +268,8 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 		c->proto = P_NONE;
 		return;
 	}
-	/* a stream that never yields an exchange is not HTTP: stop spending time on it */
-	if (!c->exchanges && (c->fed += len) > UNKNOWN_GIVEUP)
+	/* a guessed stream that never yields an exchange is not HTTP: stop spending time on it */
+	if (c->guessed && !c->exchanges && (c->fed += len) > UNKNOWN_GIVEUP)
 		c->proto = P_NONE;
 }
 
@@ -317,6 +324,8 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 		/* a TLS probe took over this socket: what came before was ciphertext */
 		reset_decoding(c);
 		c->ci.source = (enum hs_source)r->source;
+		if (c->ci.source != HS_SOURCE_SYSCALL && t->o.tls_lib)
+			t->o.tls_lib(&c->ci, t->o.ctx);
 		c->pos[0] = c->pos[1] = 0;	/* the kernel counts plaintext from 0 */
 	}
 	if (r->pos < c->pos[dir]) {

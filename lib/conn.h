@@ -16,6 +16,8 @@ struct hs_conns_opts {
 	hs_emit_fn emit;		/* decoded exchanges */
 	hs_raw_fn raw;			/* when set, chunks go here and nothing is decoded */
 	void *ctx;
+	/* optional: fills ci->tls_lib when a connection's bytes start coming from a TLS probe */
+	void (*tls_lib)(struct hs_conninfo *ci, void *ctx);
 	size_t max_conns;		/* 0: 16384; the least recently used is flushed beyond it */
 };
 
