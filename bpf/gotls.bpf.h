@@ -1,1 +1,136 @@
-/* gotls.bpf.h: uprobes on Go crypto/tls (*Conn).Read/Write entries and RETs. */
+/* gotls.bpf.h: uprobes on Go crypto/tls (*Conn).Read/Write entries and RETs.
+ *
+ * Included at the end of httpsnoop.bpf.c. Go code never gets a uretprobe (Go moves
+ * goroutine stacks; the return trampoline breaks them): user space puts one uprobe on the
+ * entry and one on every RET instruction of each function (found with Capstone, see
+ * lib/goelf.h). The entry saves the buffer and the socket fd keyed by (tgid, function,
+ * goroutine), since a goroutine may return on another thread than it entered on; the RET
+ * reads n and emits n plaintext bytes through emit_plaintext(). */
+
+/* Register ABI (Go >= 1.17 amd64, >= 1.18 arm64): see lib/goelf.h. user_pt_regs on arm64
+ * is { u64 regs[31]; sp; pc; pstate }. */
+#if defined(__TARGET_ARCH_x86)
+#define GO_ARG0(x) ((x)->ax)
+#define GO_ARG1(x) ((x)->bx)
+#define GO_ARG2(x) ((x)->cx)
+#define GO_G(x) ((x)->r14)
+#elif defined(__TARGET_ARCH_arm64)
+#define GO_ARG0(x) (((const u64 *)(x))[0])
+#define GO_ARG1(x) (((const u64 *)(x))[1])
+#define GO_ARG2(x) (((const u64 *)(x))[2])
+#define GO_G(x) (((const u64 *)(x))[28])
+#endif
+
+/* Field offsets of the fd chain of one Go binary (struct hs_gotls_offsets in lib/goelf.h).
+ * User space keeps one entry per traced tgid, and entry 0 for processes of binaries attached
+ * for every process (pid -1), including processes started later. */
+struct go_offsets {
+	u32 conn_iface;		/* tls.Conn.conn: net.Conn interface {tab, data} */
+	u32 iface_data;		/* data word of an interface */
+	u32 tcpconn_fd;		/* net.TCPConn.conn.fd: *net.netFD */
+	u32 netfd_pfd;		/* net.netFD.pfd: poll.FD */
+	u32 pollfd_sysfd;	/* poll.FD.Sysfd: int */
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_PIDS);
+	__type(key, u32);
+	__type(value, struct go_offsets);
+} go_procs SEC(".maps");
+
+/* One call between its entry and a RET. */
+struct go_call_key {
+	u32 tgid;
+	u32 dir;		/* enum hs_dir: Read is INGRESS, Write EGRESS */
+	u64 g;			/* the goroutine (runtime.g pointer) */
+};
+
+struct go_call {
+	u64 buf;
+	u64 len;
+	s32 fd;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a goroutine that never returns is forgotten */
+	__uint(max_entries, 16384);
+	__type(key, struct go_call_key);
+	__type(value, struct go_call);
+} go_calls SEC(".maps");
+
+/* Set after load by user space (bench/gotls.sh, probe-only mode): every Go probe returns at
+ * once, so the cost of the uprobe traps alone can be measured. */
+volatile __u8 gotls_probe_only = 0;
+
+/* The socket fd of a *tls.Conn: conn -> net.Conn data -> *net.TCPConn -> *netFD -> Sysfd. */
+static __always_inline s32 go_conn_fd(u64 conn, const struct go_offsets *o)
+{
+	u64 tcpconn = 0, netfd = 0;
+	s64 fd = -1;
+
+	if (bpf_probe_read_user(&tcpconn, sizeof(tcpconn),
+				(void *)(conn + o->conn_iface + o->iface_data)) || !tcpconn)
+		return -1;
+	if (bpf_probe_read_user(&netfd, sizeof(netfd), (void *)(tcpconn + o->tcpconn_fd)) ||
+	    !netfd)
+		return -1;
+	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(netfd + o->netfd_pfd + o->pollfd_sysfd)))
+		return -1;
+	return fd >= 0 && fd < 0x7fffffff ? (s32)fd : -1;
+}
+
+static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct go_call_key k = { .tgid = id >> 32, .dir = dir };
+	struct go_call call = {};
+	struct go_offsets *o;
+	u32 any = 0;
+
+	if (gotls_probe_only || !traced(id))
+		return 0;
+	o = bpf_map_lookup_elem(&go_procs, &k.tgid);
+	if (!o)
+		o = bpf_map_lookup_elem(&go_procs, &any);
+	if (!o)
+		return 0;
+	call.fd = go_conn_fd(GO_ARG0(ctx), o);
+	if (call.fd < 0)
+		return 0;
+	call.buf = GO_ARG1(ctx);
+	call.len = GO_ARG2(ctx);
+	k.g = GO_G(ctx);
+	bpf_map_update_elem(&go_calls, &k, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct go_call_key k = { .tgid = id >> 32, .dir = dir, .g = GO_G(ctx) };
+	struct go_call *call;
+	s64 n = (s64)GO_ARG0(ctx);
+
+	if (gotls_probe_only)
+		return 0;
+	call = bpf_map_lookup_elem(&go_calls, &k);
+	if (!call)
+		return 0;
+	/* n > 0 bytes were read or written, whatever the error says (a Write may fail part way) */
+	if (n > 0 && (u64)n <= call->len)
+		emit_plaintext(call->fd, dir, call->buf, n, HS_SRC_GOTLS);
+	bpf_map_delete_elem(&go_calls, &k);
+	return 0;
+}
+
+SEC("uprobe")
+int go_read_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_INGRESS); }
+SEC("uprobe")
+int go_read_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_INGRESS); }
+SEC("uprobe")
+int go_write_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_EGRESS); }
+SEC("uprobe")
+int go_write_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_EGRESS); }

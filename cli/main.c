@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "conn.h"
+#include "gotls.h"
 #include "output.h"
 #include "recfile.h"
 
@@ -31,6 +32,8 @@ struct app {
 	uint32_t pids[MAX_TARGETS];
 	size_t npids;
 	size_t alive;			/* -p targets still running */
+	struct hs_gotls *gotls;		/* Go crypto/tls probes */
+	int verbose;
 };
 
 static void help(void)
@@ -147,6 +150,25 @@ static void on_record(const void *data, size_t size, void *ctx)
 	}
 }
 
+static void on_gotls_note(const char *msg, void *ctx)
+{
+	struct app *a = ctx;
+
+	if (a->verbose)
+		fprintf(stderr, "httpsnoop: gotls: %s\n", msg);
+}
+
+static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
+{
+	struct app *a = ctx;
+	const char *lib = NULL;
+
+	if (ci->source == HS_SOURCE_GOTLS && a->gotls)
+		lib = hs_gotls_lib(a->gotls, ci->pid);
+	if (lib)
+		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -199,7 +221,8 @@ int main(int argc, char **argv)
 	static struct app a;
 	static const char *redact[MAX_REDACT];
 	struct hs_output_opts oo = { .redact = 1, .redact_names = redact };
-	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a };
+	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a,
+				    .tls_lib = on_tls_lib };
 	struct hs_capture_opts cap = { 0 };
 	struct hs_capture *c = NULL;
 	const char *wpath = NULL, *rpath = NULL;
@@ -319,6 +342,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpsnoop: %s\n", why);
 		return 1;
 	}
+	a.verbose = oo.verbose;
+	a.gotls = hs_gotls_new(c, on_gotls_note, &a);
+	if (a.gotls && getenv("HTTPSNOOP_GOTLS_PROBE_ONLY"))	/* bench/gotls.sh */
+		hs_gotls_set_probe_only(a.gotls, 1);
+	for (size_t i = 0; a.gotls && i < a.npids; i++)
+		hs_gotls_attach_pid(a.gotls, a.pids[i]);
+	if (a.gotls && !a.npids)
+		hs_gotls_attach_all(a.gotls, 0);
 	if (a.npids)
 		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.npids,
 			a.npids == 1 ? "" : "es");
@@ -341,6 +372,7 @@ int main(int argc, char **argv)
 done:
 	if (!a.wfile)
 		hs_conns_flush_all(a.conns);
+	hs_gotls_free(a.gotls);
 	hs_capture_free(c);
 	if (a.wfile && a.wfile != stdout)
 		fclose(a.wfile);

@@ -1,0 +1,384 @@
+/* gotls.c: finds Go programs that link crypto/tls and attaches the uprobes of
+ * bpf/gotls.bpf.h to the entries and RETs of (*Conn).Read/Write (offsets from lib/goelf.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "goelf.h"
+#include "gotls.h"
+#include "httpsnoop.skel.h"
+
+#define CACHE_ENTRIES 256
+
+/* Probes of one executable, for one process (pid > 0) or for all of them (pid 0). */
+struct target {
+	uint32_t pid;
+	dev_t dev;
+	ino_t ino;
+	char version[32];
+	struct bpf_link **links;
+	size_t nlinks;
+};
+
+/* An executable seen while scanning every process and found unusable. */
+struct skip {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct hs_gotls {
+	struct httpsnoop_bpf *skel;
+	struct hs_goelf_cache *cache;
+	hs_gotls_note_fn note;
+	void *ctx;
+	struct target *t;
+	size_t nt, capt;
+	struct skip *skip;
+	size_t nskip, capskip;
+	size_t probes;
+};
+
+/* Must match struct go_offsets in bpf/gotls.bpf.h. */
+struct go_offsets {
+	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd, pad;
+};
+
+static void note(struct hs_gotls *g, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!g->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	g->note(msg, g->ctx);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* "name" from /proc/PID/comm, "?" when gone. */
+static void proc_comm(uint32_t pid, char *buf, size_t len)
+{
+	char p[64];
+	FILE *f;
+
+	snprintf(buf, len, "?");
+	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *ctx)
+{
+	struct hs_gotls *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->skel = hs_capture_skel(c);
+	g->note = fn;
+	g->ctx = ctx;
+	g->cache = hs_goelf_cache_new(CACHE_ENTRIES);
+	if (!g->cache) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void target_detach(struct target *t)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	t->links = NULL;
+	t->nlinks = 0;
+}
+
+static struct target *target_find(struct hs_gotls *g, uint32_t pid, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < g->nt; i++)
+		if (g->t[i].pid == pid && g->t[i].dev == dev && g->t[i].ino == ino)
+			return &g->t[i];
+	return NULL;
+}
+
+static int link_one(struct hs_gotls *g, struct target *t, struct bpf_program *prog, int pid,
+		    const char *path, uint64_t off)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o);
+	struct bpf_link *l;
+	int err;
+
+	l = bpf_program__attach_uprobe_opts(prog, pid, path, off, &o);
+	err = libbpf_get_error(l);
+	if (err)
+		return err < 0 ? err : -err;
+	t->links[t->nlinks++] = l;
+	g->probes++;
+	return 0;
+}
+
+/* Every RET first, then the entry, so that no entry is seen without its RETs. */
+static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofunc *f,
+		     struct bpf_program *enter, struct bpf_program *ret, int pid, const char *path)
+{
+	int err;
+
+	for (uint32_t i = 0; i < f->nret; i++)
+		if ((err = link_one(g, t, ret, pid, path, f->ret_off[i])))
+			return err;
+	return link_one(g, t, enter, pid, path, f->entry_off);
+}
+
+/* Adds a target for the executable at path (pid > 0: that process; 0: every process). */
+static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const char *path,
+		  const struct hs_goinfo *gi, char *why, size_t whylen)
+{
+	struct go_offsets o = {
+		.conn_iface = gi->offsets.conn_iface,
+		.iface_data = gi->offsets.iface_data,
+		.tcpconn_fd = gi->offsets.tcpconn_fd,
+		.netfd_pfd = gi->offsets.netfd_pfd,
+		.pollfd_sysfd = gi->offsets.pollfd_sysfd,
+	};
+	struct target *t;
+	int err;
+
+	if (g->nt == g->capt) {
+		size_t n = g->capt ? g->capt * 2 : 8;
+		struct target *nt = realloc(g->t, n * sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		g->t = nt;
+		g->capt = n;
+	}
+	t = &g->t[g->nt];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->dev = st->st_dev;
+	t->ino = st->st_ino;
+	snprintf(t->version, sizeof(t->version), "%s", gi->version);
+	t->links = calloc(2 + gi->read.nret + gi->write.nret, sizeof(*t->links));
+	if (!t->links)
+		return -ENOMEM;
+	/* offsets first: a probe that fires must find them (key 0 serves every process) */
+	err = bpf_map__update_elem(g->skel->maps.go_procs, &pid, sizeof(pid), &o, sizeof(o),
+				   BPF_ANY);
+	if (err) {
+		snprintf(why, whylen, "cannot store the struct offsets: %s", strerror(-err));
+		goto fail;
+	}
+	err = link_func(g, t, &gi->read, g->skel->progs.go_read_enter, g->skel->progs.go_read_ret,
+			pid ? (int)pid : -1, path);
+	if (!err)
+		err = link_func(g, t, &gi->write, g->skel->progs.go_write_enter,
+				g->skel->progs.go_write_ret, pid ? (int)pid : -1, path);
+	if (err) {
+		snprintf(why, whylen, "cannot attach the uprobes: %s", strerror(-err));
+		goto fail;
+	}
+	g->nt++;
+	return 0;
+fail:
+	g->probes -= t->nlinks;
+	target_detach(t);
+	if (pid)
+		bpf_map__delete_elem(g->skel->maps.go_procs, &pid, sizeof(pid), 0);
+	return err;
+}
+
+/* "go1.19.8, Read 4 RETs, Write 3 RETs (stripped, PIE)" */
+static void describe(const struct hs_goinfo *gi, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s, crypto/tls.(*Conn).Read %u RET%s, Write %u RET%s%s%s%s%s",
+		 gi->version, gi->read.nret, gi->read.nret == 1 ? "" : "s", gi->write.nret,
+		 gi->write.nret == 1 ? "" : "s", gi->stripped || gi->pie ? " (" : "",
+		 gi->stripped ? "stripped" : "", gi->stripped && gi->pie ? ", " : "",
+		 gi->pie ? "PIE)" : gi->stripped ? ")" : "");
+}
+
+int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
+{
+	struct hs_goinfo gi;
+	char path[64], comm[32], why[256], desc[256];
+	struct stat st;
+	double t0 = now_ms();
+	int err;
+
+	proc_comm(pid, comm, sizeof(comm));
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st)) {
+		err = -errno;
+		note(g, "pid %u (%s): not hooked: cannot read its executable: %s", pid, comm,
+		     strerror(-err));
+		return 0;
+	}
+	if (target_find(g, pid, st.st_dev, st.st_ino))
+		return 1;
+	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
+	if (err) {
+		note(g, "pid %u (%s): %s%snot hooked: %s", pid, comm, gi.version,
+		     gi.version[0] ? ": " : "", why);
+		return 0;
+	}
+	describe(&gi, desc, sizeof(desc));
+	err = attach(g, pid, &st, path, &gi, why, sizeof(why));
+	if (err) {
+		note(g, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
+		return err;
+	}
+	note(g, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
+	     2 + gi.read.nret + gi.write.nret, now_ms() - t0);
+	return 1;
+}
+
+static int skipped(const struct hs_gotls *g, const struct stat *st)
+{
+	for (size_t i = 0; i < g->nskip; i++)
+		if (g->skip[i].dev == st->st_dev && g->skip[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static void skip_add(struct hs_gotls *g, const struct stat *st)
+{
+	if (g->nskip == g->capskip) {
+		size_t n = g->capskip ? g->capskip * 2 : 64;
+		struct skip *s = realloc(g->skip, n * sizeof(*s));
+
+		if (!s)
+			return;	/* only costs a cache lookup next time */
+		g->skip = s;
+		g->capskip = n;
+	}
+	g->skip[g->nskip].dev = st->st_dev;
+	g->skip[g->nskip].ino = st->st_ino;
+	g->nskip++;
+}
+
+/* One process of the every-process mode: 1 when its executable got attached now. */
+static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
+{
+	struct hs_goinfo gi;
+	char path[64], exe[256], why[256], desc[256];
+	struct stat st;
+	ssize_t n;
+	double t0 = now_ms();
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st))
+		return 0;	/* kernel thread, or gone */
+	if (target_find(g, 0, st.st_dev, st.st_ino) || skipped(g, &st))
+		return 0;
+	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (err) {
+		/* most processes are not Go: say so only for Go programs */
+		if (gi.version[0])
+			note(g, "%s (pid %u): %s: not hooked: %s", exe, pid, gi.version, why);
+		skip_add(g, &st);
+		return 0;
+	}
+	describe(&gi, desc, sizeof(desc));
+	err = attach(g, 0, &st, path, &gi, why, sizeof(why));
+	if (err) {
+		note(g, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);
+		skip_add(g, &st);
+		return 0;
+	}
+	note(g, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
+	     exe, pid, desc, 2 + gi.read.nret + gi.write.nret, now_ms() - t0);
+	return 1;
+}
+
+int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if (pid)
+		return attach_exe_of(g, pid);
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long p = strtoul(de->d_name, &end, 10);
+
+		if (*end || !p || p == (unsigned long)getpid())
+			continue;
+		n += attach_exe_of(g, (uint32_t)p);
+	}
+	closedir(d);
+	return n;
+}
+
+const char *hs_gotls_lib(struct hs_gotls *g, uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	for (size_t i = 0; i < g->nt; i++)
+		if (g->t[i].pid == pid)
+			return g->t[i].version;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st))
+		return NULL;
+	for (size_t i = 0; i < g->nt; i++)
+		if (!g->t[i].pid && g->t[i].dev == st.st_dev && g->t[i].ino == st.st_ino)
+			return g->t[i].version;
+	return NULL;
+}
+
+int hs_gotls_set_probe_only(struct hs_gotls *g, int on)
+{
+	if (!g->skel->bss)
+		return -ENOTSUP;
+	g->skel->bss->gotls_probe_only = on ? 1 : 0;
+	return 0;
+}
+
+void hs_gotls_stats(const struct hs_gotls *g, size_t *probes, size_t *skip)
+{
+	if (probes)
+		*probes = g->probes;
+	if (skip)
+		*skip = g->nskip;
+}
+
+void hs_gotls_free(struct hs_gotls *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nt; i++)
+		target_detach(&g->t[i]);
+	free(g->t);
+	free(g->skip);
+	hs_goelf_cache_free(g->cache);
+	free(g);
+}
