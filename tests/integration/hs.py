@@ -1,0 +1,231 @@
+"""hs.py: shared helpers for the root integration tests.
+
+Each test file is one process: it starts its servers once, runs httpsnoop around client
+activity and asserts on what httpsnoop printed (JSON Lines, parsed). Tests are functions named
+test_*; run_tests() runs them and prints a summary.
+
+Under CI=true a test that cannot run (not root, BPF cannot load) FAILS; elsewhere the whole
+file is skipped with exit code 77 (meson's skip code) and the reason.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HTTPSNOOP = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/httpsnoop"
+CI = os.environ.get("CI") == "true"
+SKIP = 77
+
+
+def skip_or_fail(reason):
+    """Not able to run here: fail under CI, skip elsewhere."""
+    if CI:
+        print(f"FAIL: {reason} (CI=true: root tests must run)")
+        sys.exit(1)
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def require_root_bpf():
+    if os.geteuid() != 0:
+        skip_or_fail("needs root to load BPF programs")
+    try:
+        Snoop("-p", os.getpid()).stop(settle=0)
+    except AssertionError as e:
+        skip_or_fail(f"httpsnoop cannot capture here: {e}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0, host="127.0.0.1"):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+class Snoop:
+    """httpsnoop running in the background; stop() returns its parsed output."""
+
+    def __init__(self, *args, json_out=True):
+        self.json = json_out
+        argv = [HTTPSNOOP] + (["-j"] if json_out else []) + [str(a) for a in args]
+        self.out = tempfile.TemporaryFile(mode="w+b")
+        self.err = tempfile.TemporaryFile(mode="w+b")
+        self.p = subprocess.Popen(argv, stdout=self.out, stderr=self.err)
+        end = time.time() + 30
+        while time.time() < end:
+            self.err.seek(0)
+            text = self.err.read().decode(errors="replace")
+            if "tracing" in text:
+                time.sleep(0.1)
+                return
+            if self.p.poll() is not None:
+                raise AssertionError(f"httpsnoop exited {self.p.returncode}: {text.strip()}")
+            time.sleep(0.05)
+        raise AssertionError("httpsnoop did not start tracing within 30s")
+
+    def stop(self, settle=0.5):
+        time.sleep(settle)
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            raise AssertionError("httpsnoop did not exit within 20s of SIGINT")
+        self.out.seek(0)
+        self.err.seek(0)
+        self.stdout = self.out.read().decode(errors="replace")
+        self.stderr = self.err.read().decode(errors="replace")
+        self.rc = self.p.returncode
+        if not self.json:
+            return self.stdout.splitlines()
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+
+def find(exchanges, **want):
+    """Exchanges whose fields match, e.g. find(ex, method="GET", target="/a", status=200)."""
+    out = []
+    for e in exchanges:
+        req, resp = e.get("request") or {}, e.get("response") or {}
+        ok = True
+        for k, v in want.items():
+            if k in ("method", "target", "authority"):
+                ok &= req.get(k) == v
+            elif k == "status":
+                ok &= resp.get("status") == v
+            elif k == "pid":
+                ok &= e["process"]["pid"] == v
+            elif k == "tls":
+                ok &= e["connection"].get("tls") == v
+            else:
+                raise KeyError(k)
+        if ok:
+            out.append(e)
+    return out
+
+
+def one(exchanges, **want):
+    got = find(exchanges, **want)
+    assert len(got) == 1, f"expected one exchange with {want}, got {len(got)}:\n" + \
+        "\n".join(json.dumps(e)[:300] for e in exchanges)
+    return got[0]
+
+
+def header(msg, name):
+    for h in msg.get("headers") or []:
+        if h[0].lower() == name.lower():
+            return h[1]
+    return None
+
+
+class Proc:
+    """A background program, killed at exit."""
+    all = []
+
+    def __init__(self, argv, **kw):
+        self.p = subprocess.Popen(argv, stdout=kw.pop("stdout", subprocess.DEVNULL),
+                                  stderr=kw.pop("stderr", subprocess.DEVNULL), **kw)
+        Proc.all.append(self)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+def nginx(conf_body, tls=False):
+    """Start nginx with its own prefix and config on a loopback port; returns (port, master,
+    worker pid list, prefix dir)."""
+    d = tempfile.mkdtemp(prefix="hs-nginx-")
+    os.chmod(d, 0o755)
+    port = free_port()
+    for sub in ("logs", "tmp", "html"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    listen = f"127.0.0.1:{port}"
+    ssl = ""
+    if tls:
+        make_cert(d)
+        listen += " ssl"
+        ssl = f"ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;"
+    conf = f"""
+worker_processes 1;
+daemon off;
+user root;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp;
+  proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp;
+  scgi_temp_path {d}/tmp;
+  server {{
+    listen {listen};
+    {ssl}
+    root {d}/html;
+    {conf_body}
+  }}
+}}
+"""
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write(conf)
+    master = Proc(["nginx", "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                  stderr=subprocess.PIPE)
+    wait_port(port)
+    workers = []
+    end = time.time() + 5
+    while not workers and time.time() < end:
+        workers = [int(x) for x in subprocess.run(["pgrep", "-P", str(master.pid)],
+                   capture_output=True, text=True).stdout.split()]
+        time.sleep(0.05)
+    return port, master, workers, d
+
+
+def make_cert(d):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", f"{d}/key.pem", "-out", f"{d}/cert.pem"],
+                   check=True, capture_output=True)
+
+
+def run_tests(namespace):
+    """Run every test_* function of the calling module; print a summary; exit 1 on failure."""
+    tests = [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    try:
+        for name, fn in tests:
+            t0 = time.time()
+            try:
+                fn()
+                passed += 1
+                print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+            except Exception:
+                failed += 1
+                print(f"FAIL {name} ({time.time() - t0:.1f}s)", flush=True)
+                traceback.print_exc()
+    finally:
+        for p in Proc.all:
+            p.stop()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,221 @@
+"""Root integration tests of plaintext capture and HTTP/1 decoding against real programs:
+python3 http.server, nginx and curl. Servers start once for the whole file."""
+import base64
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from hs import (Proc, Snoop, find, free_port, header, nginx, one, require_root_bpf,  # noqa: E402
+                run_tests, wait_port)
+
+require_root_bpf()
+
+WWW = "/tmp/hs-www-%d" % os.getpid()
+os.makedirs(WWW, exist_ok=True)
+BIG = bytes((i * 7 + 13) % 251 for i in range(1 << 20))	# 1 MiB, not text
+with open(os.path.join(WWW, "big.bin"), "wb") as f:
+    f.write(BIG)
+with open(os.path.join(WWW, "a.txt"), "w") as f:
+    f.write("hello from a\n")
+
+PY_PORT = free_port()
+PY = Proc([sys.executable, "-m", "http.server", str(PY_PORT), "--bind", "127.0.0.1",
+           "--directory", WWW])
+wait_port(PY_PORT)
+
+NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("""
+    sendfile off;
+    location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
+    location /echo { client_max_body_size 2m; proxy_pass http://127.0.0.1:%d; }
+    location / { etag on; }
+""" % PY_PORT)
+with open(os.path.join(NGX_DIR, "html", "index.html"), "w") as f:
+    f.write("<h1>nginx test</h1>\n")
+with open(os.path.join(NGX_DIR, "html", "big.bin"), "wb") as f:
+    f.write(BIG)
+os.makedirs(os.path.join(NGX_DIR, "html", "gz"))
+GZ_TEXT = "".join(f"line {i} of a text that gzip squeezes\n" for i in range(300))
+with open(os.path.join(NGX_DIR, "html", "gz", "t.txt"), "w") as f:
+    f.write(GZ_TEXT)
+
+
+def curl(*args):
+    return subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} ", *args],
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+def test_python_server_side():
+    s = Snoop("-p", PY.pid)
+    assert curl(f"http://127.0.0.1:{PY_PORT}/a.txt") == "200 "
+    assert curl(f"http://127.0.0.1:{PY_PORT}/missing") == "404 "
+    ex = s.stop()
+    a = one(ex, method="GET", target="/a.txt", status=200, pid=PY.pid)
+    assert a["connection"]["role"] == "server"
+    assert a["connection"]["local"]["port"] == PY_PORT
+    assert a["connection"]["local"]["addr"] == "127.0.0.1"
+    assert a["connection"]["remote"]["port"] != PY_PORT
+    assert a["response"]["body"]["text"] == "hello from a\n"
+    assert header(a["request"], "User-Agent").startswith("curl/")
+    one(ex, method="GET", target="/missing", status=404)
+    assert "2 exchanges printed" in s.stderr, s.stderr
+    assert ", 0 lost" in s.stderr, s.stderr
+
+
+def test_connection_opened_before_start():
+    # the connection exists (and has carried one exchange) before httpsnoop starts
+    c = http.client.HTTPConnection("127.0.0.1", NGX_PORT)
+    c.request("GET", "/index.html")
+    c.getresponse().read()
+    s = Snoop("-p", os.getpid())
+    c.request("GET", "/index.html?second")
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == b"<h1>nginx test</h1>\n"
+    c.close()
+    ex = s.stop()
+    e = one(ex, method="GET", target="/index.html?second", status=200)
+    assert e["connection"]["role"] == "client"
+    assert e["connection"]["remote"]["port"] == NGX_PORT
+    assert e["response"]["body"]["text"] == "<h1>nginx test</h1>\n"
+
+
+def test_1mib_response_captured_whole():
+    s = Snoop("-p", NGX_WORKERS[0], "-s", "0")
+    assert curl(f"http://127.0.0.1:{NGX_PORT}/big.bin") == "200 "
+    ex = s.stop()
+    e = one(ex, method="GET", target="/big.bin", status=200)
+    body = e["response"]["body"]
+    assert body["size"] == len(BIG) and body["captured"] == len(BIG), body.get("size")
+    assert base64.b64decode(body["base64"]) == BIG
+    assert not e["flags"]["gap"] and not e["flags"]["truncated"]
+
+
+def test_curl_keepalive_chunked_head_304():
+    base = f"http://127.0.0.1:{NGX_PORT}"
+    etag = subprocess.run(["curl", "-sI", base + "/index.html"], capture_output=True,
+                          text=True).stdout
+    etag = [l.split(":", 1)[1].strip() for l in etag.splitlines() if l.lower().startswith("etag")][0]
+    s = Snoop("-p", NGX_WORKERS[0])
+    null = ["-o", "/dev/null"]
+    out = subprocess.run(["curl", "-sS", "-w", "%{http_code} ",
+                          base + "/index.html", *null, "-H", "Accept-Encoding: gzip", base + "/gz/t.txt", *null,
+                          base + "/nothing-here", *null,
+                          "--next", "-H", f"If-None-Match: {etag}", "-w", "%{http_code} ", *null,
+                          base + "/index.html",
+                          "--next", "-I", "-w", "%{http_code} ", *null, base + "/index.html"],
+                         capture_output=True, text=True, timeout=60).stdout
+    assert out.split() == ["200", "200", "404", "304", "200"], out
+    ex = s.stop()
+    # one curl process, several URLs on one kept-alive connection
+    keep = find(ex, method="GET", target="/gz/t.txt")
+    assert len(keep) == 1
+    ports = {e["connection"]["remote"]["port"] for e in ex if e["request"]["target"] in
+             ("/gz/t.txt", "/nothing-here")}
+    assert len(ports) == 1, ports
+    ch = keep[0]
+    assert header(ch["response"], "Transfer-Encoding") == "chunked"
+    # gzip on nginx means chunked framing; the body is shown decompressed
+    assert header(ch["response"], "Content-Encoding") == "gzip"
+    assert ch["response"]["body"]["encoding"] == "gzip"
+    assert ch["response"]["body"]["text"] == GZ_TEXT
+    nm = find(ex, method="GET", target="/index.html", status=304)
+    assert nm and nm[0]["response"]["body"] is None or nm[0]["sizes"]["response_body"] == 0
+    head = one(ex, method="HEAD", target="/index.html", status=200)
+    assert head["sizes"]["response_body"] == 0
+    assert header(head["response"], "Content-Length") == "20"
+    for e in ex:
+        assert not e["flags"]["no_response"], e
+
+
+def test_post_100k_expect_continue():
+    body = bytes(ord("a") + i % 26 for i in range(100 * 1024))
+    path = os.path.join(WWW, "post.bin")
+    with open(path, "wb") as f:
+        f.write(body)
+    s = Snoop("-p", NGX_WORKERS[0], "-s", "0")
+    # curl sends Expect: 100-continue for a body this large; nginx answers 100 first
+    out = curl("-X", "POST", "--data-binary", "@" + path, "-H", "Expect: 100-continue",
+               f"http://127.0.0.1:{NGX_PORT}/echo")
+    ex = s.stop()
+    assert out.strip() in ("501", "200", "405"), out
+    server_side = [e for e in ex if e["request"]["method"] == "POST"
+                   and e["connection"]["role"] == "server"]
+    assert len(server_side) == 1, ex
+    e = server_side[0]
+    assert header(e["request"], "Expect") == "100-continue"
+    assert e["request"]["body"]["size"] == len(body)
+    assert e["request"]["body"]["text"].encode() == body
+    assert e["response"]["status"] == int(out), e["response"]["status"]
+
+
+def test_pid_filter_excludes_others():
+    s = Snoop("-p", PY.pid)
+    curl(f"http://127.0.0.1:{NGX_PORT}/index.html")
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    ex = s.stop()
+    assert all(e["process"]["pid"] == PY.pid for e in ex), ex
+    one(ex, target="/a.txt")
+
+
+def test_text_output_and_count():
+    s = Snoop("-p", PY.pid, "-c", "1", json_out=False)
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt", f"http://127.0.0.1:{PY_PORT}/a.txt")
+    lines = s.stop(settle=1.0)
+    assert s.rc == 0, s.stderr
+    assert len(lines) == 1, lines
+    assert " GET /a.txt " in lines[0] and " 200 OK" in lines[0], lines[0]
+    assert f"python3[{PY.pid}]" in lines[0] or f"[{PY.pid}]" in lines[0], lines[0]
+
+
+def test_raw_mode_shows_bytes():
+    s = Snoop("-p", PY.pid, "--raw")
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    recs = s.stop()
+    data = b"".join(base64.b64decode(r["base64"]) for r in recs if r.get("base64"))
+    assert b"GET /a.txt HTTP/1.1\r\n" in data, data[:200]
+    assert b"hello from a\n" in data
+
+
+def test_missing_pid_is_an_error():
+    p = subprocess.run([sys.argv[1], "-p", "999999999"], capture_output=True, text=True)
+    assert p.returncode == 1 and "no process with pid 999999999" in p.stderr, p.stderr
+    p = subprocess.run([sys.argv[1], "-p", "abc"], capture_output=True, text=True)
+    assert p.returncode == 2 and "abc" in p.stderr, p.stderr
+
+
+def test_exits_when_target_exits():
+    port = free_port()
+    srv = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                "--directory", WWW])
+    wait_port(port)
+    s = Snoop("-p", srv.pid)
+    curl(f"http://127.0.0.1:{port}/a.txt")
+    time.sleep(0.3)
+    srv.stop()
+    deadline = time.time() + 5
+    while s.p.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert s.p.poll() is not None, "httpsnoop kept running after its only target exited"
+    ex = s.stop(settle=0)
+    one(ex, target="/a.txt", status=200)
+
+
+def test_write_then_read_file():
+    path = f"/tmp/hs-cap-{os.getpid()}.hsnoop"
+    s = Snoop("-p", PY.pid, "-w", path, json_out=False)
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    s.stop()
+    assert "records written" in s.stderr, s.stderr
+    p = subprocess.run([sys.argv[1], "-r", path, "-j"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    import json
+    ex = [json.loads(l) for l in p.stdout.splitlines()]
+    one(ex, method="GET", target="/a.txt", status=200)
+    os.unlink(path)
+
+
+run_tests(dict(globals()))
