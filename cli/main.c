@@ -15,6 +15,7 @@
 #include "gotls.h"
 #include "output.h"
 #include "recfile.h"
+#include "tls.h"
 
 #define MAX_TARGETS 1024
 #define MAX_REDACT 64
@@ -33,6 +34,7 @@ struct app {
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
+	struct hs_tls *tls;		/* OpenSSL probes */
 	int verbose;
 };
 
@@ -165,8 +167,46 @@ static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 
 	if (ci->source == HS_SOURCE_GOTLS && a->gotls)
 		lib = hs_gotls_lib(a->gotls, ci->pid);
+	if (ci->source == HS_SOURCE_OPENSSL && a->tls)
+		hs_tls_lib_name(a->tls, ci->pid, ci->tls_lib, sizeof(ci->tls_lib));
 	if (lib)
 		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
+}
+
+/* What the OpenSSL discovery found, once per change: failures always, the rest with -v. */
+static void report_tls(struct app *a)
+{
+	size_t n;
+	struct hs_tls_target *t = a->tls ? hs_tls_targets(a->tls, &n) : NULL;
+
+	for (size_t i = 0; t && i < n; i++, t++) {
+		char who[64];
+
+		if (!t->changed)
+			continue;
+		t->changed = 0;
+		if (t->state != HS_TLS_FAILED && !a->verbose)
+			continue;
+		if (t->pid)
+			snprintf(who, sizeof(who), "pid %u (%s)", t->pid, t->comm);
+		else
+			snprintf(who, sizeof(who), "every process");
+		switch (t->state) {
+		case HS_TLS_HOOKED:
+			fprintf(stderr, "httpsnoop: %s: OpenSSL %s hooked (%s)\n", who, t->lib, t->path);
+			break;
+		case HS_TLS_FAILED:
+			fprintf(stderr, "httpsnoop: %s: OpenSSL %s found but not hooked: %s; its TLS "
+				"traffic will not be seen\n", who, t->lib[0] ? t->lib : "", t->why);
+			break;
+		case HS_TLS_NONE:
+			fprintf(stderr, "httpsnoop: %s: %s (looking again while tracing)\n", who, t->why);
+			break;
+		case HS_TLS_GONE:
+			fprintf(stderr, "httpsnoop: %s: %s\n", who, t->why);
+			break;
+		}
+	}
 }
 
 static void on_signal(int sig)
@@ -226,6 +266,7 @@ int main(int argc, char **argv)
 	struct hs_capture_opts cap = { 0 };
 	struct hs_capture *c = NULL;
 	const char *wpath = NULL, *rpath = NULL;
+	FILE *rfile = NULL;
 	int opt, raw = 0, no_color = 0, ret = 0, err;
 	char why[512];
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -299,6 +340,18 @@ int main(int argc, char **argv)
 
 	oo.color = !no_color && !getenv("NO_COLOR") && !oo.json && isatty(STDOUT_FILENO);
 	oo.mono_to_real_ns = mono_to_real();
+	if (rpath) {
+		rfile = strcmp(rpath, "-") ? fopen(rpath, "rb") : stdin;
+		if (!rfile) {
+			fprintf(stderr, "httpsnoop: cannot read %s: %s\n", rpath, strerror(errno));
+			return 1;
+		}
+		/* times in a file are shown as they were when it was captured */
+		if (hs_recfile_open(rfile, &oo.mono_to_real_ns)) {
+			fprintf(stderr, "httpsnoop: %s is not a httpsnoop capture file\n", rpath);
+			return 1;
+		}
+	}
 	a.out = hs_output_new(stdout, &oo);
 	if (raw)
 		co.raw = on_raw;
@@ -308,25 +361,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (rpath) {
-		FILE *f = strcmp(rpath, "-") ? fopen(rpath, "rb") : stdin;
-		long n;
-
-		if (!f) {
-			fprintf(stderr, "httpsnoop: cannot read %s: %s\n", rpath, strerror(errno));
-			return 1;
-		}
-		n = hs_recfile_read(f, on_record, &a);
-		if (n < 0) {
-			fprintf(stderr, "httpsnoop: %s is not a httpsnoop capture file or is damaged\n",
-				rpath);
+	if (rfile) {
+		if (hs_recfile_read(rfile, on_record, &a) < 0) {
+			fprintf(stderr, "httpsnoop: %s is damaged: decoded what came before\n", rpath);
 			ret = 1;
 		}
 		goto done;
 	}
 	if (wpath) {
 		a.wfile = strcmp(wpath, "-") ? fopen(wpath, "wb") : stdout;
-		if (!a.wfile || hs_recfile_begin(a.wfile)) {
+		if (!a.wfile || hs_recfile_begin(a.wfile, oo.mono_to_real_ns)) {
 			fprintf(stderr, "httpsnoop: cannot write %s: %s\n", wpath, strerror(errno));
 			return 1;
 		}
@@ -350,13 +394,27 @@ int main(int argc, char **argv)
 		hs_gotls_attach_pid(a.gotls, a.pids[i]);
 	if (a.gotls && !a.npids)
 		hs_gotls_attach_all(a.gotls, 0);
+	{
+		struct hs_tls_opts to = { .pids = a.pids, .npids = a.npids,
+					  .probe_only = !!getenv("HTTPSNOOP_TLS_PROBE_ONLY") }; /* bench/tls.sh */
+
+		err = hs_tls_open(&a.tls, hs_capture_skel(c), &to);
+		if (err)
+			fprintf(stderr, "httpsnoop: cannot look for OpenSSL: %s\n", strerror(-err));
+		report_tls(&a);
+	}
 	if (a.npids)
 		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.npids,
 			a.npids == 1 ? "" : "es");
 	else
 		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
 
-	while (!stop) {
+	for (unsigned polls = 1; !stop; polls++) {
+		/* processes that load OpenSSL late, or start later */
+		if (a.tls && polls % (a.npids ? 10 : 50) == 0) {
+			hs_tls_rescan(a.tls);
+			report_tls(&a);
+		}
 		err = hs_capture_poll(c, 100);
 		if (err < 0) {
 			fprintf(stderr, "httpsnoop: reading records: %s\n", strerror(-err));
@@ -369,10 +427,24 @@ int main(int argc, char **argv)
 		while (hs_capture_poll(c, 0) > 0 && !(a.count && a.printed >= a.count))
 			;
 	hs_capture_counters(c, cnt);
+	if (a.tls) {
+		uint64_t tc[HS_TLS_CNT_MAX] = { 0 };
+
+		hs_tls_counters(a.tls, tc);
+		if (getenv("HTTPSNOOP_TLS_PROBE_ONLY"))
+			fprintf(stderr, "OpenSSL probe-only: %llu probe hits\n",
+				(unsigned long long)tc[HS_TLS_CNT_PROBE_HITS]);
+		else if (a.verbose)
+			fprintf(stderr, "OpenSSL: %llu calls, %llu plaintext bytes, %llu calls with no "
+				"socket found\n", (unsigned long long)tc[HS_TLS_CNT_CALLS],
+				(unsigned long long)tc[HS_TLS_CNT_BYTES],
+				(unsigned long long)tc[HS_TLS_CNT_NOFD]);
+	}
 done:
 	if (!a.wfile)
 		hs_conns_flush_all(a.conns);
 	hs_gotls_free(a.gotls);
+	hs_tls_free(a.tls);
 	hs_capture_free(c);
 	if (a.wfile && a.wfile != stdout)
 		fclose(a.wfile);

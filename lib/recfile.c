@@ -6,9 +6,12 @@
 #include "httpsnoop.h"
 #include "recfile.h"
 
-int hs_recfile_begin(FILE *f)
+int hs_recfile_begin(FILE *f, int64_t mono_to_real_ns)
 {
-	return fwrite(HS_RECFILE_MAGIC, 8, 1, f) == 1 ? 0 : -EIO;
+	if (fwrite(HS_RECFILE_MAGIC, 8, 1, f) != 1 ||
+	    fwrite(&mono_to_real_ns, sizeof(mono_to_real_ns), 1, f) != 1)
+		return -EIO;
+	return 0;
 }
 
 int hs_recfile_write(FILE *f, const void *data, size_t size)
@@ -20,15 +23,21 @@ int hs_recfile_write(FILE *f, const void *data, size_t size)
 	return 0;
 }
 
+int hs_recfile_open(FILE *f, int64_t *mono_to_real_ns)
+{
+	char magic[8];
+
+	if (fread(magic, 8, 1, f) != 1 || memcmp(magic, HS_RECFILE_MAGIC, 8) != 0 ||
+	    fread(mono_to_real_ns, sizeof(*mono_to_real_ns), 1, f) != 1)
+		return -EINVAL;
+	return 0;
+}
+
 long hs_recfile_read(FILE *f, hs_record_fn fn, void *ctx)
 {
 	static uint8_t buf[sizeof(struct hs_rec) + HS_CHUNK];
-	char magic[8];
 	uint32_t n;
 	long count = 0;
-
-	if (fread(magic, 8, 1, f) != 1 || memcmp(magic, HS_RECFILE_MAGIC, 8) != 0)
-		return -EINVAL;
 	while (fread(&n, sizeof(n), 1, f) == 1) {
 		if (n > sizeof(buf) || fread(buf, n, 1, f) != 1)
 			return -EINVAL;

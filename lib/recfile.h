@@ -3,18 +3,22 @@
 #define HS_RECFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "capture.h"
 
 #define HS_RECFILE_MAGIC "HSNOOP\0\1"
 
-/* Writes the file header. Returns 0 or negative errno. */
-int hs_recfile_begin(FILE *f);
+/* Writes the file header with the offset from CLOCK_MONOTONIC to wall-clock ns at capture
+ * time, so a file read later shows when things happened. Returns 0 or negative errno. */
+int hs_recfile_begin(FILE *f, int64_t mono_to_real_ns);
 /* Appends one record. Returns 0 or negative errno. */
 int hs_recfile_write(FILE *f, const void *data, size_t size);
-/* Reads every record of f and hands it to fn. Returns records read, or -EINVAL for a file
- * that is not a capture file or is damaged (records before the damage are delivered). */
+/* Reads the file header. Returns 0, or -EINVAL for a file that is not a capture file. */
+int hs_recfile_open(FILE *f, int64_t *mono_to_real_ns);
+/* Reads every record after the header and hands it to fn. Returns records read, or -EINVAL
+ * for a damaged file (records before the damage are delivered). */
 long hs_recfile_read(FILE *f, hs_record_fn fn, void *ctx);
 
 #endif

@@ -1,0 +1,95 @@
+"""record.py: (re)make the capture files in tests/data/ from real traffic (root needed).
+
+    python3 tests/golden/record.py build/httpsnoop
+
+Each capture is the records httpsnoop -w saved while real programs talked; the golden test
+decodes them with -r, which needs no root, and compares with tests/golden/*.txt / *.json."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from hs import Proc, Snoop, free_port, nginx, wait_port  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data")
+
+
+def record(name, pid, action):
+    path = os.path.join(DATA, name + ".hsnoop")
+    s = Snoop("-p", pid, "-w", path, json_out=False)
+    action()
+    s.stop()
+    print(name, s.stderr.strip().splitlines()[-2:])
+
+
+def nginx_session():
+    port, master, workers, d = nginx("""
+        location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
+        location /echo { return 200 "posted\\n"; }
+    """)
+    with open(f"{d}/html/index.html", "w") as f:
+        f.write("<h1>golden</h1>\n")
+    os.makedirs(f"{d}/html/gz")
+    with open(f"{d}/html/gz/t.txt", "w") as f:
+        f.write("".join(f"gzip line {i}\n" for i in range(40)))
+    base = f"http://127.0.0.1:{port}"
+    n = ["-o", "/dev/null"]
+
+    def act():
+        subprocess.run(["curl", "-s", base + "/index.html", *n, "-H", "Accept-Encoding: gzip",
+                        base + "/gz/t.txt", *n, base + "/missing", *n,
+                        "--next", "-I", base + "/index.html", *n,
+                        "--next", "-X", "POST", "-H", "Expect: 100-continue",
+                        "--data-binary", "x" * 2000, base + "/echo", *n], check=True)
+    record("http1-nginx", workers[0], act)
+    master.stop()
+
+
+def hostile_session():
+    """A server that answers with escape sequences, bad UTF-8, binary and garbage; the
+    client side is recorded."""
+    port = free_port()
+    replies = [
+        b"HTTP/1.1 200 OK\r\nX-Evil: \x1b[31mred\x1b[0m\x07\r\nContent-Type: text/plain\r\n"
+        b"Content-Length: 12\r\n\r\ncaf\xe9 \xff\xfe bytes",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 8\r\n\r\n"
+        b"\x00\x01\x02\x03\x89PNG",
+        b"HTTP/1.1 abc Broken\r\n\r\n",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+    ]
+
+    def serve():
+        with socket.socket() as ls:
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind(("127.0.0.1", port))
+            ls.listen()
+            c, _ = ls.accept()
+            with c:
+                for r in replies:
+                    c.recv(65536)
+                    c.sendall(r)
+                    time.sleep(0.05)
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    time.sleep(0.2)
+    client = f"""
+import socket, time
+s = socket.create_connection(("127.0.0.1", {port}))
+time.sleep(1.5)
+for req in [b"GET /evil HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", b"GET /bin HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
+            b"GET /broken HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", b"DELETE /\\x1b[2J HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"]:
+    s.sendall(req)
+    time.sleep(0.1)
+    s.recv(65536)
+s.close()
+"""
+    p = Proc([sys.executable, "-c", client])
+    record("http1-hostile", p.pid, lambda: p.p.wait(timeout=20))
+
+
+os.makedirs(DATA, exist_ok=True)
+nginx_session()
+hostile_session()
