@@ -3,9 +3,17 @@
  * Included at the end of httpsnoop.bpf.c. Go code never gets a uretprobe (Go moves
  * goroutine stacks; the return trampoline breaks them): user space puts one uprobe on the
  * entry and one on every RET instruction of each function (found with Capstone, see
- * lib/goelf.h). The entry saves the buffer and the socket fd keyed by (tgid, function,
- * goroutine), since a goroutine may return on another thread than it entered on; the RET
- * reads n and emits n plaintext bytes through emit_plaintext(). */
+ * lib/goelf.h).
+ *
+ * Read: the entry saves the buffer and the socket fd keyed by (tgid, goroutine), since a
+ * goroutine may return on another thread than it entered on; the RET reads n and emits n
+ * plaintext bytes through emit_plaintext().
+ * Write: the bytes are emitted at the entry, before they reach the socket. Emitting them at
+ * the RET loses the order of a connection's records: the write syscall inside Write sends
+ * the request, the peer answers, and a Read on another thread can return the response
+ * before the writer reaches its RET (seen with the Go HTTP client, whose read and write
+ * loops are separate goroutines). The cost: a Write that fails (closed connection) is
+ * reported as written. So Write needs no RET probes. */
 
 /* Register ABI (Go >= 1.17 amd64, >= 1.18 arm64): see lib/goelf.h. user_pt_regs on arm64
  * is { u64 regs[31]; sp; pc; pstate }. */
@@ -43,7 +51,7 @@ struct {
 /* One call between its entry and a RET. */
 struct go_call_key {
 	u32 tgid;
-	u32 dir;		/* enum hs_dir: Read is INGRESS, Write EGRESS */
+	u32 dir;		/* enum hs_dir: only Read (INGRESS) for now */
 	u64 g;			/* the goroutine (runtime.g pointer) */
 };
 
@@ -102,6 +110,10 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 		return 0;
 	call.buf = GO_ARG1(ctx);
 	call.len = GO_ARG2(ctx);
+	if (dir == HS_DIR_EGRESS) {
+		emit_plaintext(call.fd, dir, call.buf, call.len, HS_SRC_GOTLS);
+		return 0;
+	}
 	k.g = GO_G(ctx);
 	bpf_map_update_elem(&go_calls, &k, &call, BPF_ANY);
 	return 0;
@@ -119,7 +131,7 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 	call = bpf_map_lookup_elem(&go_calls, &k);
 	if (!call)
 		return 0;
-	/* n > 0 bytes were read or written, whatever the error says (a Write may fail part way) */
+	/* n > 0 bytes were read, whatever the error says */
 	if (n > 0 && (u64)n <= call->len)
 		emit_plaintext(call->fd, dir, call->buf, n, HS_SRC_GOTLS);
 	bpf_map_delete_elem(&go_calls, &k);
@@ -132,5 +144,3 @@ SEC("uprobe")
 int go_read_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_INGRESS); }
 SEC("uprobe")
 int go_write_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_EGRESS); }
-SEC("uprobe")
-int go_write_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_EGRESS); }

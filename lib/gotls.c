@@ -139,13 +139,14 @@ static int link_one(struct hs_gotls *g, struct target *t, struct bpf_program *pr
 	return 0;
 }
 
-/* Every RET first, then the entry, so that no entry is seen without its RETs. */
+/* Every RET first (ret NULL: none), then the entry, so that no entry is seen without its
+ * RETs. */
 static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofunc *f,
 		     struct bpf_program *enter, struct bpf_program *ret, int pid, const char *path)
 {
 	int err;
 
-	for (uint32_t i = 0; i < f->nret; i++)
+	for (uint32_t i = 0; ret && i < f->nret; i++)
 		if ((err = link_one(g, t, ret, pid, path, f->ret_off[i])))
 			return err;
 	return link_one(g, t, enter, pid, path, f->entry_off);
@@ -180,7 +181,7 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
 	snprintf(t->version, sizeof(t->version), "%s", gi->version);
-	t->links = calloc(2 + gi->read.nret + gi->write.nret, sizeof(*t->links));
+	t->links = calloc(2 + gi->read.nret, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
 	/* offsets first: a probe that fires must find them (key 0 serves every process) */
@@ -193,8 +194,8 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 	err = link_func(g, t, &gi->read, g->skel->progs.go_read_enter, g->skel->progs.go_read_ret,
 			pid ? (int)pid : -1, path);
 	if (!err)
-		err = link_func(g, t, &gi->write, g->skel->progs.go_write_enter,
-				g->skel->progs.go_write_ret, pid ? (int)pid : -1, path);
+		err = link_func(g, t, &gi->write, g->skel->progs.go_write_enter, NULL,
+				pid ? (int)pid : -1, path);	/* emitted at entry */
 	if (err) {
 		snprintf(why, whylen, "cannot attach the uprobes: %s", strerror(-err));
 		goto fail;
@@ -250,7 +251,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 		return err;
 	}
 	note(g, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
-	     2 + gi.read.nret + gi.write.nret, now_ms() - t0);
+	     2 + gi.read.nret, now_ms() - t0);
 	return 1;
 }
 
@@ -311,7 +312,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 		return 0;
 	}
 	note(g, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
-	     exe, pid, desc, 2 + gi.read.nret + gi.write.nret, now_ms() - t0);
+	     exe, pid, desc, 2 + gi.read.nret, now_ms() - t0);
 	return 1;
 }
 
@@ -319,7 +320,9 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 {
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
+	int n = 0, nproc = 0;
+	double t0 = now_ms();
+	uint64_t hits, misses;
 
 	if (pid)
 		return attach_exe_of(g, pid);
@@ -332,9 +335,14 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 
 		if (*end || !p || p == (unsigned long)getpid())
 			continue;
+		nproc++;
 		n += attach_exe_of(g, (uint32_t)p);
 	}
 	closedir(d);
+	hs_goelf_cache_stats(g->cache, &hits, &misses);
+	note(g, "%d processes scanned, %llu executables analysed, %d Go TLS executable%s "
+	     "attached (%zu probes) in %.1f ms", nproc, (unsigned long long)misses, n,
+	     n == 1 ? "" : "s", g->probes, now_ms() - t0);
 	return n;
 }
 
