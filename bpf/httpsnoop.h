@@ -22,6 +22,7 @@ enum hs_rec_type {
 	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket */
 	HS_REC_CLOSE = 3,	/* close() of a TCP socket */
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
+	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
 };
 
 enum hs_dir {

@@ -134,6 +134,9 @@ static void on_record(const void *data, size_t size, void *ctx)
 	struct app *a = ctx;
 	const struct hs_rec *r = data;
 
+	/* a new program in every-process mode: hook it if it is Go (before its first request) */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->gotls && !a->npids)
+		hs_gotls_attach_all(a->gotls, r->pid);
 	if (a->wfile) {
 		if (hs_recfile_write(a->wfile, data, size) == 0)
 			a->written++;
@@ -392,8 +395,10 @@ int main(int argc, char **argv)
 		hs_gotls_set_probe_only(a.gotls, 1);
 	for (size_t i = 0; a.gotls && i < a.npids; i++)
 		hs_gotls_attach_pid(a.gotls, a.pids[i]);
-	if (a.gotls && !a.npids)
+	if (a.gotls && !a.npids) {
+		hs_gotls_follow_exec(a.gotls, 1);
 		hs_gotls_attach_all(a.gotls, 0);
+	}
 	{
 		struct hs_tls_opts to = { .pids = a.pids, .npids = a.npids,
 					  .probe_only = !!getenv("HTTPSNOOP_TLS_PROBE_ONLY") }; /* bench/tls.sh */

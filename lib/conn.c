@@ -306,6 +306,7 @@ static int validate(const void *data, size_t size)
 	case HS_REC_OPEN:
 	case HS_REC_CLOSE:
 	case HS_REC_EXIT:
+	case HS_REC_EXEC:
 		return 0;
 	}
 	return -EINVAL;

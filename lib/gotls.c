@@ -18,6 +18,7 @@
 #include "httpsnoop.skel.h"
 
 #define CACHE_ENTRIES 256
+#define RECENT_PIDS 512		/* processes of executables attached for every process */
 
 /* Probes of one executable, for one process (pid > 0) or for all of them (pid 0). */
 struct target {
@@ -45,6 +46,13 @@ struct hs_gotls {
 	struct skip *skip;
 	size_t nskip, capskip;
 	size_t probes;
+	/* pid -> target of processes seen running an every-process target, most recent last:
+	 * names the Go version of a process that has exited by the time its bytes are decoded */
+	struct {
+		uint32_t pid;
+		uint32_t target;
+	} recent[RECENT_PIDS];
+	size_t nrecent;
 };
 
 /* Must match struct go_offsets in bpf/gotls.bpf.h. */
@@ -279,11 +287,20 @@ static void skip_add(struct hs_gotls *g, const struct stat *st)
 	g->nskip++;
 }
 
+static void remember(struct hs_gotls *g, uint32_t pid, const struct target *t)
+{
+	size_t i = g->nrecent++ % RECENT_PIDS;
+
+	g->recent[i].pid = pid;
+	g->recent[i].target = (uint32_t)(t - g->t);
+}
+
 /* One process of the every-process mode: 1 when its executable got attached now. */
 static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 {
 	struct hs_goinfo gi;
 	char path[64], exe[256], why[256], desc[256];
+	struct target *t;
 	struct stat st;
 	ssize_t n;
 	double t0 = now_ms();
@@ -292,7 +309,11 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st))
 		return 0;	/* kernel thread, or gone */
-	if (target_find(g, 0, st.st_dev, st.st_ino) || skipped(g, &st))
+	if ((t = target_find(g, 0, st.st_dev, st.st_ino))) {
+		remember(g, pid, t);
+		return 0;
+	}
+	if (skipped(g, &st))
 		return 0;
 	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	n = readlink(path, exe, sizeof(exe) - 1);
@@ -311,6 +332,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 		skip_add(g, &st);
 		return 0;
 	}
+	remember(g, pid, &g->t[g->nt - 1]);
 	note(g, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
 	     exe, pid, desc, 2 + gi.read.nret, now_ms() - t0);
 	return 1;
@@ -354,6 +376,9 @@ const char *hs_gotls_lib(struct hs_gotls *g, uint32_t pid)
 	for (size_t i = 0; i < g->nt; i++)
 		if (g->t[i].pid == pid)
 			return g->t[i].version;
+	for (size_t i = g->nrecent; i-- > 0 && i + RECENT_PIDS >= g->nrecent;)
+		if (g->recent[i % RECENT_PIDS].pid == pid)
+			return g->t[g->recent[i % RECENT_PIDS].target].version;
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st))
 		return NULL;
@@ -361,6 +386,14 @@ const char *hs_gotls_lib(struct hs_gotls *g, uint32_t pid)
 		if (!g->t[i].pid && g->t[i].dev == st.st_dev && g->t[i].ino == st.st_ino)
 			return g->t[i].version;
 	return NULL;
+}
+
+int hs_gotls_follow_exec(struct hs_gotls *g, int on)
+{
+	if (!g->skel->bss)
+		return -ENOTSUP;
+	g->skel->bss->gotls_follow_exec = on ? 1 : 0;
+	return 0;
 }
 
 int hs_gotls_set_probe_only(struct hs_gotls *g, int on)
