@@ -275,7 +275,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t cnt[HS_CNT_MAX] = { 0 };
 
-	while ((opt = getopt_long(argc, argv, "p:c:vjs:w:r:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own instead of getopt's */
+	while ((opt = getopt_long(argc, argv, ":p:c:vjs:w:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			add_pids(&a, optarg);
@@ -320,9 +321,11 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("httpsnoop %s\n", HS_VERSION);
 			return 0;
+		case ':':
+			usage_error("option %s needs a value", argv[optind - 1]);
+			break;
 		default:
-			fprintf(stderr, "httpsnoop: see httpsnoop --help\n");
-			return 2;
+			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
