@@ -1,0 +1,210 @@
+"""Root integration tests of Go crypto/tls capture (uprobes on (*Conn).Read/Write): the Go
+fixtures of tests/go (built here with the local Go toolchain, plain and stripped) as HTTPS
+server and client, curl against the Go server and a Go client against nginx."""
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from hs import (Proc, Snoop, find, header, nginx, one, require_root_bpf,  # noqa: E402
+                run_tests, skip_or_fail)
+
+require_root_bpf()
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "go")
+TMP = tempfile.mkdtemp(prefix="hs-gotls-")
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
+
+
+def go_env():
+    env = dict(os.environ)
+    for k, sub in (("GOCACHE", "gocache"), ("GOPATH", "gopath")):
+        if k not in env:
+            env[k] = os.path.join(TMP, sub)
+    env.setdefault("HOME", TMP)
+    env.update(CGO_ENABLED="0", GO111MODULE="on", GOTOOLCHAIN="local", GOPROXY="off")
+    for k in ("GOFLAGS", "GOOS", "GOARCH"):
+        env.pop(k, None)
+    return env
+
+
+def build(name, pkg, *flags):
+    out = os.path.join(TMP, name)
+    r = subprocess.run(["go", "build", *flags, "-o", out, "./" + pkg], cwd=SRC, env=go_env(),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"go build {pkg}: {r.stderr}"
+    return out
+
+
+if not shutil.which("go"):
+    skip_or_fail("the Go toolchain (golang-go) is not installed")
+GOVERSION = subprocess.run(["go", "env", "GOVERSION"], env=go_env(), capture_output=True,
+                           text=True).stdout.strip()
+BIN = {
+    "plain": (build("tlsserver", "tlsserver"), build("tlsclient", "tlsclient")),
+    "stripped": (build("tlsserver_s", "tlsserver", "-ldflags=-s -w"),
+                 build("tlsclient_s", "tlsclient", "-ldflags=-s -w")),
+}
+
+
+def go_server(kind):
+    """A tlsserver on a free loopback port: (Proc, port)."""
+    p = Proc([BIN[kind][0], "-addr", "127.0.0.1:0"], stdout=subprocess.PIPE)
+    line = p.p.stdout.readline().decode()
+    assert line.startswith("listening on "), line
+    return p, int(line.rsplit(":", 1)[1])
+
+
+def go_client(kind, url, *args):
+    return subprocess.Popen([BIN[kind][1], "-url", url, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(client):
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0, f"client failed: {err}"
+    return out
+
+
+def check_go_exchange(e, role, pid):
+    c = e["connection"]
+    assert c["tls"] is True, c
+    assert c["source"] == "gotls", c
+    assert c["tls_lib"] == GOVERSION, (c["tls_lib"], GOVERSION)
+    assert c["role"] == role, c
+    assert c["protocol"] == "HTTP/1.1", c
+    assert e["process"]["pid"] == pid, e["process"]
+    assert not e["flags"]["no_request"] and not e["flags"]["no_response"], e["flags"]
+
+
+SERVERS = {}
+
+
+def server(kind):
+    if kind not in SERVERS:
+        SERVERS[kind] = go_server(kind)
+    return SERVERS[kind]
+
+
+def server_side(kind):
+    srv, port = server(kind)
+    s = Snoop("-p", srv.pid, "-v")
+    out = finish(go_client(kind, f"https://127.0.0.1:{port}/srv-{kind}", "-n", "3"))
+    out += finish(go_client(kind, f"https://127.0.0.1:{port}/post-{kind}", "-method", "POST",
+                            "-data", "x=1&y=22"))
+    ex = s.stop()
+    assert out.count("200 ") == 4, out
+    got = find(ex, method="GET", target=f"/srv-{kind}", status=200)
+    assert len(got) == 3, ex
+    for e in got:
+        check_go_exchange(e, "server", srv.pid)
+        assert e["connection"]["local"]["port"] == port
+        assert e["connection"]["local"]["addr"] == "127.0.0.1"
+        assert e["response"]["body"]["text"] == \
+            f"path=/srv-{kind} proto=HTTP/1.1 method=GET body=0\n", e["response"]
+        assert header(e["request"], "User-Agent") == "Go-http-client/1.1"
+    # keep-alive: the three requests share one connection
+    assert len({e["connection"]["remote"]["port"] for e in got}) == 1, got
+    p = one(ex, method="POST", target=f"/post-{kind}", status=200)
+    check_go_exchange(p, "server", srv.pid)
+    assert p["request"]["body"]["text"] == "x=1&y=22", p["request"]
+    assert p["response"]["body"]["text"].endswith("method=POST body=8\n")
+    assert GOVERSION in s.stderr and "attached" in s.stderr, s.stderr
+    assert (", 0 lost") in s.stderr, s.stderr
+
+
+def client_side(kind, url, port):
+    cl = go_client(kind, url, "-n", "3", "-interval", "50ms", "-wait", "2s")
+    s = Snoop("-p", cl.pid, "-v")
+    out = finish(cl)
+    ex = s.stop()
+    assert out.count("200 ") == 3, out
+    got = find(ex, method="GET", status=200)
+    assert len(got) == 3, ex
+    for e in got:
+        check_go_exchange(e, "client", cl.pid)
+        assert e["connection"]["remote"]["port"] == port
+        assert e["request"]["authority"] == f"127.0.0.1:{port}"
+    assert len({e["connection"]["local"]["port"] for e in got}) == 1, got
+    return got
+
+
+def test_go_server_side():
+    server_side("plain")
+
+
+def test_go_server_side_stripped():
+    server_side("stripped")
+
+
+def test_go_client_side():
+    _, port = server("plain")
+    got = client_side("plain", f"https://127.0.0.1:{port}/cli", port)
+    assert all(e["request"]["target"] == "/cli" for e in got)
+    assert got[0]["response"]["body"]["text"] == "path=/cli proto=HTTP/1.1 method=GET body=0\n"
+
+
+def test_go_client_side_stripped():
+    _, port = server("stripped")
+    client_side("stripped", f"https://127.0.0.1:{port}/cli-s", port)
+
+
+def test_curl_against_go_server():
+    srv, port = server("plain")
+    s = Snoop("-p", srv.pid)
+    r = subprocess.run(["curl", "-sSk", "--http1.1", f"https://127.0.0.1:{port}/curl?q=1",
+                        f"https://127.0.0.1:{port}/curl2"], capture_output=True, text=True,
+                       timeout=60)
+    ex = s.stop()
+    assert r.returncode == 0, r.stderr
+    for target in ("/curl?q=1", "/curl2"):
+        e = one(ex, method="GET", target=target, status=200)
+        check_go_exchange(e, "server", srv.pid)
+        assert header(e["request"], "User-Agent").startswith("curl/")
+        assert e["connection"]["local"]["port"] == port
+
+
+def test_go_client_against_nginx():
+    port, _, _, d = nginx('location / { default_type text/plain; return 200 "nginx says hi\\n"; }',
+                          tls=True)
+    got = client_side("plain", f"https://127.0.0.1:{port}/ngx", port)
+    for e in got:
+        assert e["request"]["target"] == "/ngx"
+        assert e["response"]["body"]["text"] == "nginx says hi\n", e["response"]
+        assert header(e["response"], "Server").startswith("nginx")
+
+
+def test_every_process_follows_new_go_programs():
+    # no -p: programs started after httpsnoop are hooked at exec, before their first request
+    s = Snoop("-v")
+    srv, port = go_server("stripped")
+    out = finish(go_client("plain", f"https://127.0.0.1:{port}/every", "-n", "2", "-wait",
+                           "300ms"))
+    time.sleep(0.3)
+    ex = s.stop()
+    srv.stop()
+    assert out.count("200 ") == 2, out
+    mine = find(ex, method="GET", target="/every", status=200)
+    srv_side = [e for e in mine if e["process"]["pid"] == srv.pid]
+    cli_side = [e for e in mine if e["process"]["pid"] != srv.pid]
+    assert len(srv_side) == 2 and len(cli_side) == 2, (s.stderr, mine)
+    for e in srv_side:
+        check_go_exchange(e, "server", srv.pid)
+    for e in cli_side:
+        check_go_exchange(e, "client", e["process"]["pid"])
+    assert "every other process of it" in s.stderr, s.stderr
+
+
+def test_diagnostics_for_a_non_go_process():
+    p = Proc([sys.executable, "-c", "import time; time.sleep(30)"])
+    s = Snoop("-p", p.pid, "-v")
+    s.stop(settle=0)
+    p.stop()
+    assert f"gotls: pid {p.pid}" in s.stderr and "not a Go executable" in s.stderr, s.stderr
+
+
+run_tests(dict(globals()))
