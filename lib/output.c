@@ -618,6 +618,8 @@ static void body_view(const struct hs_message *m, struct body_view *v)
 			v->len = dn;
 			v->encoding = enc == HS_ENC_GZIP ? "gzip" : "deflate";
 		} else {
+			/* nothing decoded: the bytes are shown as they are, labelled */
+			v->flags = 0;
 			v->kept_encoding = enc == HS_ENC_GZIP ? "gzip" : "deflate";
 		}
 	} else if (enc == HS_ENC_OTHER) {

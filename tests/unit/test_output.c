@@ -377,6 +377,24 @@ static void test_compressed(void)
 		hs_exchange_reset(&ex);
 	}
 
+	/* a body labelled gzip that is not: shown as it is, never "(null)" */
+	basic(&ex, &ci);
+	hs_message_reset(&ex.resp);
+	ex.resp.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
+	ex.resp.status = 200;
+	hdr(&ex.resp, 0, "Content-Encoding", "gzip");
+	hs_message_add_body(&ex.resp, &lim, (const uint8_t *)"\x1f\x8b\x07\x00junk", 8, 1);
+	s = render(2, 0, &ex);
+	CHECK(strstr(s, "  < [body 8 bytes, gzip: not decoded, binary]\n"
+		     "  <| 1f 8b 07 00 6a 75 6e 6b\n") != NULL);
+	CHECK(!strstr(s, "(null)") && !strstr(s, "corrupt"));
+	free(s);
+	s = render(2, 1, &ex);
+	check_json(s);
+	check_jq(s, "[.response.body.encoding, .response.body.base64] | @csv", ",\"H4sHAGp1bms=\"");
+	free(s);
+	hs_exchange_reset(&ex);
+
 	/* br is not decoded: shown as binary, stated */
 	basic(&ex, &ci);
 	hs_message_reset(&ex.resp);
