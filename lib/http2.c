@@ -101,6 +101,7 @@ struct dir {
 	uint8_t npend;
 	uint8_t *rbuf;			/* resync window; also bytes replayed after a resync */
 	size_t roff, rlen;
+	uint8_t at_start;		/* the window starts at the first byte of the direction */
 };
 
 struct hs_http2 {
@@ -140,6 +141,28 @@ int hs_http2_detect(const uint8_t *p, size_t n)
 	if (memcmp(p, PREFACE, k) != 0)
 		return 0;
 	return n < PREFACE_LEN ? -1 : 1;
+}
+
+/* A SETTINGS frame (not an ACK) on stream 0 with a sane length: a server preface. */
+static int server_preface(const uint8_t *h)
+{
+	uint32_t len = be24(h);
+
+	return h[3] == F_SETTINGS && h[4] == 0 && be32(h + 5) == 0 && len % 6 == 0 &&
+	       len <= 6 * 64;
+}
+
+int hs_http2_detect_server(const uint8_t *p, size_t n)
+{
+	static const uint8_t zero[FRAME_HDR];
+
+	if (n >= FRAME_HDR)
+		return server_preface(p);
+	/* the length's high byte is 0, then the rest must still fit a SETTINGS header */
+	if (!n || p[0] != 0 || (n > 3 && p[3] != F_SETTINGS) ||
+	    (n > 4 && memcmp(p + 4, zero, n - 4) != 0))
+		return n ? 0 : -1;
+	return -1;
 }
 
 /* --- HPACK inflaters --- */
@@ -220,6 +243,7 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 	ex.conn = d->ci;
 	ex.proto = HS_PROTO_HTTP2;
 	ex.stream_id = st->id;
+	ex.server = c == 1;		/* the traced process read the request */
 	ex.flags = st->flags | flags;
 	ex.error_code = st->error_code;
 	ex.skipped = st->skipped;
@@ -610,6 +634,7 @@ static void lose_sync(struct hs_http2 *d, int x, uint64_t ts)
 	}
 	dr->state = ST_RESYNC;
 	dr->pre_n = PREFACE_LEN;
+	dr->at_start = 0;
 }
 
 static void settings_apply(struct dir *dr, const struct settings *s)
@@ -928,6 +953,17 @@ static int resync_scan(struct hs_http2 *d, int x, int final)
 	const uint8_t *b = dr->rbuf + dr->roff;
 	size_t n = dr->rlen - dr->roff, i, found = 0;
 
+	/* a server's first frame is its SETTINGS: nothing before it to mistake it for */
+	if (dr->at_start && n >= FRAME_HDR) {
+		dr->at_start = 0;
+		if (server_preface(b) && be24(b) <= dr->max_frame) {
+			if (d->cdir < 0)
+				d->cdir = 1 - x;
+			dr->state = ST_HDR;
+			dr->hdr_n = 0;
+			return 1;
+		}
+	}
 	for (i = 0; i + FRAME_HDR <= n; i++) {
 		size_t next;
 
@@ -1024,6 +1060,7 @@ static void run(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t 
 				return;
 			}
 			memcpy(dr->rbuf, PREFACE, dr->pre_n);
+			dr->at_start = dr->pre_n == 0;
 			dr->roff = 0;
 			dr->rlen = dr->pre_n;
 			dr->pre_n = PREFACE_LEN;

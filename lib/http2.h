@@ -20,5 +20,8 @@ void hs_http2_free(struct hs_http2 *d);
 
 /* 1 when p starts with the client connection preface, 0 when not, -1 when more is needed. */
 int hs_http2_detect(const uint8_t *p, size_t n);
+/* 1 when p starts with a server connection preface (a SETTINGS frame header, RFC 9113 3.4),
+ * 0 when not, -1 when more is needed. A server may write it before reading the client's. */
+int hs_http2_detect_server(const uint8_t *p, size_t n);
 
 #endif

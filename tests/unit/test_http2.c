@@ -250,8 +250,8 @@ static void on_emit(const struct hs_exchange *ex, void *ctx)
 
 	CHECK(ex->conn == &ci);
 	CHECK_INT(ex->proto, HS_PROTO_HTTP2);
-	text(&r->text, "ex %u flags=%x err=%u skipped=%llu\n", ex->stream_id, ex->flags,
-	     ex->error_code, (unsigned long long)ex->skipped);
+	text(&r->text, "ex %u flags=%x err=%u skipped=%llu server=%d\n", ex->stream_id,
+	     ex->flags, ex->error_code, (unsigned long long)ex->skipped, ex->server);
 	text_msg(&r->text, "req", &ex->req);
 	text_msg(&r->text, "resp", &ex->resp);
 	text(&r->ts, "%llu-%llu %llu-%llu\n", (unsigned long long)ex->req.ts_first,
@@ -264,6 +264,7 @@ static void on_emit(const struct hs_exchange *ex, void *ctx)
 	c->flags = ex->flags;
 	c->error_code = ex->error_code;
 	c->skipped = ex->skipped;
+	c->server = ex->server;
 	copy_msg(&c->req, &ex->req);
 	copy_msg(&c->resp, &ex->resp);
 	r->n++;
@@ -457,6 +458,7 @@ static void test_get(int c)
 
 		CHECK_INT(ex->stream_id, 1);
 		CHECK_INT(ex->flags, 0);
+		CHECK_INT(ex->server, c == 1);
 		CHECK_INT(ex->req.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
 		CHECK_INT(ex->resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
 		CHECK_INT(ex->req.version, 20);
@@ -1292,6 +1294,16 @@ static void test_detect(void)
 	CHECK_INT(hs_http2_detect((const uint8_t *)"", 0), -1);
 	CHECK_INT(hs_http2_detect((const uint8_t *)"PRI * HTTP/1.1", 14), 0);
 	CHECK_INT(hs_http2_detect((const uint8_t *)"GET / HTTP/1.1\r\n", 16), 0);
+	/* a server preface: SETTINGS on stream 0, before or without the client's preface */
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\x0c\x04\0\0\0\0\0", 9), 1);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\0\x04\0\0\0\0\0", 9), 1);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\x0c\x04", 4), -1);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"", 0), -1);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\0\x04\x01\0\0\0\0", 9), 0);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\x0d\x04\0\0\0\0\0", 9), 0);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\x0c\x01\0", 5), 0);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"\0\0\x0c\x04\0\0\0\0\x01", 9), 0);
+	CHECK_INT(hs_http2_detect_server((const uint8_t *)"GET /", 5), 0);
 }
 
 static void test_garbage(void)
