@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include "conn.h"
-#include "container.h"
 #include "http1.h"
 #include "http2.h"
 #include "httpsnoop.h"
@@ -34,15 +33,8 @@ struct conn {
 	struct hs_conns *t;
 };
 
-/* cgroup id -> container short id, so /proc is read once per cgroup, not per connection */
-struct cg_name {
-	uint64_t cgid;
-	char name[16];
-};
-
 struct hs_conns {
 	struct hs_conns_opts o;
-	struct cg_name cg_cache[64];
 	struct conn **buckets;
 	size_t nbuckets, nconns;
 	struct conn *lru_head, *lru_tail;
@@ -181,15 +173,6 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 	c->sock = r->sock;
 	c->t = t;
 	info_from_rec(&c->ci, r);
-	if (t->o.name_containers) {
-		struct cg_name *n = &t->cg_cache[(r->cgroup_id ^ r->cgroup_id >> 7) & 63];
-
-		if (n->cgid != r->cgroup_id || !r->cgroup_id) {
-			n->cgid = r->cgroup_id;
-			hs_container_of_pid(r->pid, n->name);
-		}
-		memcpy(c->ci.container, n->name, sizeof(c->ci.container));
-	}
 	if (c->ci.source != HS_SOURCE_SYSCALL && t->o.tls_lib)
 		t->o.tls_lib(&c->ci, t->o.ctx);
 	b = bucket(t, r->sock);
