@@ -16,6 +16,7 @@
 #define HS_MAX_PIDS 4096
 #define HS_MAX_CGROUPS 64
 #define HS_MAX_SOCKS 65536
+#define HS_MAX_FILTERS 256	/* --comm, --port, --host values each */
 
 enum hs_rec_type {
 	HS_REC_DATA = 1,	/* bytes (or a count of uncaptured bytes) of one direction */

@@ -142,6 +142,9 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	c->skel->rodata->self_tgid = getpid();
 	c->skel->rodata->filter_pids = o->npids > 0;
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
+	c->skel->rodata->filter_comms = o->ncomms > 0;
+	c->skel->rodata->filter_ports = o->nports > 0;
+	c->skel->rodata->filter_hosts = o->nhosts > 0;
 	if (o->max_capture)
 		c->skel->rodata->max_capture = o->max_capture;
 	if (o->ring_bytes)
@@ -159,6 +162,18 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	for (size_t i = 0; i < o->ncgroups; i++)
 		bpf_map__update_elem(c->skel->maps.cgroups, &o->cgroups[i], sizeof(o->cgroups[i]),
 				     &one, sizeof(one), BPF_ANY);
+	for (size_t i = 0; i < o->ncomms; i++) {
+		char k[HS_COMM_LEN] = { 0 };
+
+		strncpy(k, o->comms[i], sizeof(k) - 1);	/* the kernel keeps 15 characters */
+		bpf_map__update_elem(c->skel->maps.comms, k, sizeof(k), &one, sizeof(one), BPF_ANY);
+	}
+	for (size_t i = 0; i < o->nports; i++)
+		bpf_map__update_elem(c->skel->maps.ports, &o->ports[i], sizeof(o->ports[i]), &one,
+				     sizeof(one), BPF_ANY);
+	for (size_t i = 0; i < o->nhosts; i++)
+		bpf_map__update_elem(c->skel->maps.hosts, o->hosts[i], 16, &one, sizeof(one),
+				     BPF_ANY);
 
 	err = httpsnoop_bpf__attach(c->skel);
 	if (err) {

@@ -12,6 +12,13 @@ struct hs_capture_opts {
 	size_t npids;
 	const uint64_t *cgroups;	/* cgroup v2 ids to trace; none: all */
 	size_t ncgroups;
+	const char *const *comms;	/* command names (as in /proc/PID/comm) to trace */
+	size_t ncomms;
+	const uint16_t *ports;		/* sockets with one of these local or remote ports */
+	size_t nports;
+	const uint8_t (*hosts)[16];	/* sockets with one of these remote addresses (IPv4:
+					 * first 4 bytes, rest 0) */
+	size_t nhosts;
 	uint32_t max_capture;		/* bytes copied per call; 0: default (2 MiB) */
 	size_t ring_bytes;		/* ring buffer size; 0: default (64 MiB) */
 };

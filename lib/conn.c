@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "container.h"
 #include "http1.h"
 #include "http2.h"
 #include "httpsnoop.h"
@@ -33,8 +34,15 @@ struct conn {
 	struct hs_conns *t;
 };
 
+/* cgroup id -> container short id, so /proc is read once per cgroup, not per connection */
+struct cg_name {
+	uint64_t cgid;
+	char name[16];
+};
+
 struct hs_conns {
 	struct hs_conns_opts o;
+	struct cg_name cg_cache[64];
 	struct conn **buckets;
 	size_t nbuckets, nconns;
 	struct conn *lru_head, *lru_tail;
@@ -144,9 +152,20 @@ static void info_from_rec(struct hs_conninfo *ci, const struct hs_rec *r)
 	memcpy(ci->comm, r->comm, sizeof(ci->comm));
 	ci->comm[sizeof(ci->comm) - 1] = '\0';
 	ci->cgroup_id = r->cgroup_id;
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 	ci->family = r->family == AF_INET6 ? AF_INET6 : AF_INET;
 	memcpy(ci->laddr, r->laddr, sizeof(ci->laddr));
 	memcpy(ci->raddr, r->raddr, sizeof(ci->raddr));
+	/* an IPv4 peer of a dual-stack socket is shown as the IPv4 address it is */
+	if (ci->family == AF_INET6 && !memcmp(ci->laddr, v4mapped, 12) &&
+	    !memcmp(ci->raddr, v4mapped, 12)) {
+		ci->family = AF_INET;
+		memmove(ci->laddr, ci->laddr + 12, 4);
+		memmove(ci->raddr, ci->raddr + 12, 4);
+		memset(ci->laddr + 4, 0, 12);
+		memset(ci->raddr + 4, 0, 12);
+	}
 	ci->lport = r->lport;
 	ci->rport = r->rport;
 	ci->fd = r->fd;
@@ -173,6 +192,15 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 	c->sock = r->sock;
 	c->t = t;
 	info_from_rec(&c->ci, r);
+	if (t->o.name_containers) {
+		struct cg_name *n = &t->cg_cache[(r->cgroup_id ^ r->cgroup_id >> 7) & 63];
+
+		if (n->cgid != r->cgroup_id || !r->cgroup_id) {
+			n->cgid = r->cgroup_id;
+			hs_container_of_pid(r->pid, n->name);
+		}
+		memcpy(c->ci.container, n->name, sizeof(c->ci.container));
+	}
 	if (c->ci.source != HS_SOURCE_SYSCALL && t->o.tls_lib)
 		t->o.tls_lib(&c->ci, t->o.ctx);
 	b = bucket(t, r->sock);

@@ -19,6 +19,7 @@ struct hs_conns_opts {
 	/* optional: fills ci->tls_lib when a connection's bytes start coming from a TLS probe */
 	void (*tls_lib)(struct hs_conninfo *ci, void *ctx);
 	size_t max_conns;		/* 0: 16384; the least recently used is flushed beyond it */
+	int name_containers;		/* live capture: name each connection's container */
 };
 
 struct hs_conns_stats {

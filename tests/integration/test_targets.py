@@ -1,0 +1,143 @@
+"""Root integration tests of what is traced: --container (a cgroup named like a Docker scope),
+whole-machine mode, and the --comm, --port and --host filters."""
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from hs import (Proc, Snoop, find, free_port, nginx, one, require_root_bpf,  # noqa: E402
+                run_tests, wait_port)
+
+require_root_bpf()
+
+
+def cgroup2_root():
+    for line in open("/proc/self/mountinfo"):
+        if " - cgroup2 " in line:
+            return line.split()[4]
+    return None
+
+
+ROOT = cgroup2_root()
+assert ROOT, "no cgroup v2 hierarchy mounted"
+BASE = os.path.join(ROOT, f"hs-test-{os.getpid()}.slice")
+os.makedirs(BASE, exist_ok=True)
+ID = "ab1" + secrets.token_hex(32)[3:]
+OTHER_ID = "ab2" + secrets.token_hex(32)[3:]
+
+
+def container(cid):
+    d = os.path.join(BASE, f"docker-{cid}.scope")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def serve(port, bind="127.0.0.1", cgroup=None):
+    # the server moves itself into the cgroup before it starts serving
+    code = ("import os, sys, http.server\n"
+            + (f"open({cgroup + '/cgroup.procs'!r}, 'w').write(str(os.getpid()))\n" if cgroup else "")
+            + f"http.server.test(HandlerClass=http.server.SimpleHTTPRequestHandler, "
+              f"ServerClass=http.server.ThreadingHTTPServer, port={port}, bind={bind!r})\n")
+    p = Proc([sys.executable, "-c", code], cwd="/tmp")
+    wait_port(port, host="127.0.0.1" if bind in ("127.0.0.1", "0.0.0.0", "::") else bind)
+    return p
+
+
+IN_PORT, OUT_PORT = free_port(), free_port()
+INSIDE = serve(IN_PORT, cgroup=container(ID))
+container(OTHER_ID)
+OUTSIDE = serve(OUT_PORT)
+ANY_PORT = free_port()
+ANY = serve(ANY_PORT, bind="::")
+
+
+def curl(url, *args):
+    return subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", *args, url],
+                          capture_output=True, text=True, timeout=30).stdout
+
+
+def test_container_prefix_captures_only_the_container():
+    s = Snoop("--container", ID[:12])
+    assert curl(f"http://127.0.0.1:{IN_PORT}/") == "200"
+    assert curl(f"http://127.0.0.1:{OUT_PORT}/") == "200"
+    ex = s.stop()
+    e = one(ex, method="GET", target="/")
+    assert e["process"]["pid"] == INSIDE.pid, e["process"]
+    assert e["process"]["container"] == ID[:12], e["process"]
+    assert e["connection"]["local"]["port"] == IN_PORT
+    assert "tracing container " + ID[:12] in s.stderr, s.stderr
+
+
+def test_container_errors():
+    p = subprocess.run([sys.argv[1], "--container", "ab"], capture_output=True, text=True)
+    assert p.returncode == 1, p
+    assert "ambiguous" in p.stderr and ID[:12] in p.stderr and OTHER_ID[:12] in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    p = subprocess.run([sys.argv[1], "--container", "fff000fff"], capture_output=True, text=True)
+    assert p.returncode == 1 and "no running container" in p.stderr, p.stderr
+    p = subprocess.run([sys.argv[1], "--container", "xyz"], capture_output=True, text=True)
+    assert p.returncode == 1 and "not a container id" in p.stderr, p.stderr
+
+
+def test_whole_machine_sees_both_sides_and_new_processes():
+    s = Snoop("--port", OUT_PORT)
+    # curl starts after httpsnoop: both the client and the server side are captured
+    assert curl(f"http://127.0.0.1:{OUT_PORT}/?whole") == "200"
+    ex = s.stop()
+    got = find(ex, method="GET", target="/?whole", status=200)
+    roles = sorted((e["connection"]["role"], e["process"]["comm"]) for e in got)
+    assert roles == [("client", "curl"), ("server", "python3")], roles
+
+
+def test_comm_filter():
+    s = Snoop("--comm", "curl", "--port", OUT_PORT)
+    curl(f"http://127.0.0.1:{OUT_PORT}/?comm")
+    ex = s.stop()
+    e = one(ex, target="/?comm")
+    assert e["process"]["comm"] == "curl" and e["connection"]["role"] == "client"
+
+
+def test_port_filter():
+    s = Snoop("--port", IN_PORT)
+    curl(f"http://127.0.0.1:{IN_PORT}/?in")
+    curl(f"http://127.0.0.1:{OUT_PORT}/?out")
+    ex = s.stop()
+    assert find(ex, target="/?in") and not find(ex, target="/?out"), ex
+
+
+def test_host_filter_ipv4_and_ipv6():
+    s = Snoop("-p", ANY.pid, "--host", "127.0.0.3", "--host", "::1")
+    curl(f"http://127.0.0.1:{ANY_PORT}/?from1", "--interface", "127.0.0.1")
+    curl(f"http://127.0.0.1:{ANY_PORT}/?from3", "--interface", "127.0.0.3")
+    curl(f"http://[::1]:{ANY_PORT}/?v6", "-g")
+    ex = s.stop()
+    assert not find(ex, target="/?from1"), ex
+    e = one(ex, target="/?from3")
+    assert e["connection"]["remote"]["addr"] in ("127.0.0.3", "::ffff:127.0.0.3"), e["connection"]
+    e = one(ex, target="/?v6")
+    assert e["connection"]["remote"]["addr"] == "::1", e["connection"]
+
+
+def test_filter_option_errors():
+    for args, word in ((["--port", "70000"], "port"), (["--host", "nope"], "address")):
+        p = subprocess.run([sys.argv[1], *args], capture_output=True, text=True)
+        assert p.returncode == 2 and word in p.stderr, p.stderr
+
+
+try:
+    run_tests(dict(globals()))
+finally:
+    for p in Proc.all:
+        p.stop()
+    time.sleep(0.2)
+    for d in sorted(os.listdir(BASE), reverse=True):
+        try:
+            os.rmdir(os.path.join(BASE, d))
+        except OSError:
+            pass
+    try:
+        os.rmdir(BASE)
+    except OSError:
+        pass
