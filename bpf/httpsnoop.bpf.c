@@ -12,6 +12,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space between open and load. */
 const volatile __u8 filter_pids = false;	/* only tgids in the pids map */
 const volatile __u8 filter_cgroups = false;	/* only cgroup ids in the cgroups map */
+const volatile __u8 filter_comms = false;	/* only commands in the comms map */
+const volatile __u8 filter_ports = false;	/* only sockets with a local or remote port in ports */
+const volatile __u8 filter_hosts = false;	/* only sockets with a remote address in hosts */
 const volatile __u32 self_tgid = 0;		/* never capture ourselves */
 const volatile __u32 max_capture = HS_CHUNK * HS_MAX_CHUNKS;	/* bytes copied per call */
 const volatile __u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this much data */
@@ -34,6 +37,35 @@ struct {
 	__type(key, u64);
 	__type(value, u8);
 } cgroups SEC(".maps");
+
+struct comm_key {
+	char comm[HS_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_FILTERS);
+	__type(key, struct comm_key);
+	__type(value, u8);
+} comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_FILTERS);
+	__type(key, u16);
+	__type(value, u8);
+} ports SEC(".maps");
+
+struct addr_key {
+	u8 addr[16];		/* IPv4 in the first 4 bytes, the rest 0 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HS_MAX_FILTERS);
+	__type(key, struct addr_key);
+	__type(value, u8);
+} hosts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -126,6 +158,13 @@ static __always_inline bool traced(u64 pid_tgid)
 		if (!bpf_map_lookup_elem(&cgroups, &cg))
 			return false;
 	}
+	if (filter_comms) {
+		struct comm_key k = {};
+
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		if (!bpf_map_lookup_elem(&comms, &k))
+			return false;
+	}
 	return true;
 }
 
@@ -164,6 +203,37 @@ static __always_inline struct sock *tcp_sock_of_fd(s32 fd)
 	return sk;
 }
 
+/* --port and --host: decided per socket, once its addresses are known. */
+static __always_inline bool sock_wanted(struct sock *sk)
+{
+	if (filter_ports) {
+		u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		u16 rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+		if (!bpf_map_lookup_elem(&ports, &lport) && !bpf_map_lookup_elem(&ports, &rport))
+			return false;
+	}
+	if (filter_hosts) {
+		struct addr_key k = {};
+
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {
+			BPF_CORE_READ_INTO((struct in6_addr *)k.addr, sk, __sk_common.skc_v6_daddr);
+			/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d */
+			if (((u32 *)k.addr)[0] == 0 && ((u32 *)k.addr)[1] == 0 &&
+			    ((u32 *)k.addr)[2] == __builtin_bswap32(0xffff)) {
+				((u32 *)k.addr)[0] = ((u32 *)k.addr)[3];
+				((u32 *)k.addr)[2] = 0;
+				((u32 *)k.addr)[3] = 0;
+			}
+		} else {
+			BPF_CORE_READ_INTO((u32 *)k.addr, sk, __sk_common.skc_daddr);
+		}
+		if (!bpf_map_lookup_elem(&hosts, &k))
+			return false;
+	}
+	return true;
+}
+
 static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd)
 {
 	struct sock *sk = (struct sock *)sock;
@@ -187,8 +257,9 @@ static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s3
 	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	h->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (h->family == AF_INET6) {
-		BPF_CORE_READ_INTO(h->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(h->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		/* through struct in6_addr: all 16 bytes (an array would give sizeof one byte) */
+		BPF_CORE_READ_INTO((struct in6_addr *)h->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)h->raddr, sk, __sk_common.skc_v6_daddr);
 	} else {
 		__builtin_memset(h->laddr, 0, sizeof(h->laddr));
 		__builtin_memset(h->raddr, 0, sizeof(h->raddr));
@@ -323,6 +394,8 @@ static __always_inline void emit_call(struct call_args *a, long ret, u8 source)
 	}
 }
 
+static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir); /* openssl.bpf.h */
+
 static __always_inline int enter_call(s32 fd, u64 buf, u32 iovcnt, u8 dir, u8 kind)
 {
 	u64 id = bpf_get_current_pid_tgid();
@@ -332,8 +405,9 @@ static __always_inline int enter_call(s32 fd, u64 buf, u32 iovcnt, u8 dir, u8 ki
 	if (!traced(id))
 		return 0;
 	sk = tcp_sock_of_fd(fd);
-	if (!sk)
+	if (!sk || !sock_wanted(sk))
 		return 0;
+	openssl_on_syscall(id, fd, (u64)sk, dir);
 	a.sock = (u64)sk;
 	a.buf = buf;
 	a.iovcnt = iovcnt;
@@ -371,7 +445,7 @@ static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 
 	struct sock_state *st;
 	struct sock *sk = tcp_sock_of_fd(fd);
 
-	if (!sk || !len)
+	if (!sk || !len || !sock_wanted(sk))
 		return;
 	a.sock = (u64)sk;
 	st = sock_state(a.sock);
@@ -508,7 +582,7 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 	/* 0, or -EINPROGRESS (-115) for a non-blocking connect */
 	if (ctx->ret == 0 || ctx->ret == -115) {
 		sk = tcp_sock_of_fd(*fd);
-		if (sk)
+		if (sk && sock_wanted(sk))
 			emit_simple(HS_REC_OPEN, (u64)sk, *fd, HS_RF_CONNECT);
 	}
 	bpf_map_delete_elem(&connects, &id);
@@ -523,7 +597,7 @@ static __always_inline int exit_accept(long ret)
 	if (ret < 0 || !traced(id))
 		return 0;
 	sk = tcp_sock_of_fd(ret);
-	if (sk)
+	if (sk && sock_wanted(sk))
 		emit_simple(HS_REC_OPEN, (u64)sk, ret, HS_RF_ACCEPT);
 	return 0;
 }

@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "capture.h"
+#include "container.h"
 #include "conn.h"
 #include "gotls.h"
 #include "output.h"
@@ -46,6 +49,10 @@ static void help(void)
 "\n"
 "Targets (default: every process):\n"
 "  -p, --pid PID[,PID...]   trace these processes (repeatable)\n"
+"      --container ID       every process of this container (id or unique prefix)\n"
+"      --comm NAME          only processes with this command name (repeatable)\n"
+"      --port PORT          only connections with this local or remote port (repeatable)\n"
+"      --host ADDR          only connections to or from this IPv4/IPv6 address (repeatable)\n"
 "Output:\n"
 "  -v, --verbose            add headers; -vv adds bodies\n"
 "  -j, --json               one JSON object per exchange per line\n"
@@ -241,12 +248,20 @@ static void add_pids(struct app *a, const char *arg)
 	free(copy);
 }
 
-enum { OPT_RAW = 256, OPT_NO_REDACT, OPT_REDACT_HEADER, OPT_NO_COLOR, OPT_VERSION };
+enum { OPT_RAW = 256, OPT_NO_REDACT, OPT_REDACT_HEADER, OPT_NO_COLOR, OPT_VERSION,
+       OPT_CONTAINER, OPT_COMM, OPT_PORT, OPT_HOST };
+
+#define MAX_FILTERS 256		/* HS_MAX_FILTERS in the kernel */
+#define MAX_CGROUPS 64		/* HS_MAX_CGROUPS */
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "host", required_argument, NULL, OPT_HOST },
 		{ "count", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
@@ -267,6 +282,12 @@ int main(int argc, char **argv)
 	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a,
 				    .tls_lib = on_tls_lib };
 	struct hs_capture_opts cap = { 0 };
+	static const char *comms[MAX_FILTERS];
+	static uint16_t ports[MAX_FILTERS];
+	static uint8_t hosts[MAX_FILTERS][16];
+	static uint64_t cgids[MAX_CGROUPS];
+	const char *container = NULL;
+	char container_id[HS_CONTAINER_ID_LEN + 1];
 	struct hs_capture *c = NULL;
 	const char *wpath = NULL, *rpath = NULL;
 	FILE *rfile = NULL;
@@ -280,6 +301,27 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'p':
 			add_pids(&a, optarg);
+			break;
+		case OPT_CONTAINER:
+			container = optarg;
+			break;
+		case OPT_COMM:
+			if (cap.ncomms >= MAX_FILTERS)
+				usage_error("too many --comm names (at most 256): %s", optarg);
+			comms[cap.ncomms++] = optarg;
+			break;
+		case OPT_PORT:
+			if (cap.nports >= MAX_FILTERS)
+				usage_error("too many --port values (at most 256): %s", optarg);
+			ports[cap.nports++] = parse_num(optarg, 65535, "not a port: '%s'");
+			break;
+		case OPT_HOST:
+			if (cap.nhosts >= MAX_FILTERS)
+				usage_error("too many --host values (at most 256): %s", optarg);
+			if (inet_pton(AF_INET, optarg, hosts[cap.nhosts]) != 1 &&
+			    inet_pton(AF_INET6, optarg, hosts[cap.nhosts]) != 1)
+				usage_error("not an IPv4 or IPv6 address: '%s'", optarg);
+			cap.nhosts++;
 			break;
 		case 'c':
 			a.count = parse_num(optarg, LONG_MAX, "not a count: '%s'");
@@ -361,6 +403,7 @@ int main(int argc, char **argv)
 	a.out = hs_output_new(stdout, &oo);
 	if (raw)
 		co.raw = on_raw;
+	co.name_containers = !rpath;
 	a.conns = hs_conns_new(&co);
 	if (!a.out || !a.conns) {
 		fprintf(stderr, "httpsnoop: out of memory\n");
@@ -383,9 +426,17 @@ int main(int argc, char **argv)
 	}
 
 	err = hs_capture_check(why, sizeof(why));
+	if (!err && container) {
+		err = hs_container_find(container, container_id, cgids, MAX_CGROUPS, &cap.ncgroups,
+					why, sizeof(why));
+		cap.cgroups = cgids;
+	}
 	if (!err) {
 		cap.pids = a.pids;
 		cap.npids = a.npids;
+		cap.comms = comms;
+		cap.ports = ports;
+		cap.hosts = (const uint8_t (*)[16])hosts;
 		err = hs_capture_open(&c, &cap, on_record, &a, why, sizeof(why));
 	}
 	if (err) {
@@ -411,7 +462,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "httpsnoop: cannot look for OpenSSL: %s\n", strerror(-err));
 		report_tls(&a);
 	}
-	if (a.npids)
+	if (container)
+		fprintf(stderr, "httpsnoop: tracing container %.12s, Ctrl-C to stop\n", container_id);
+	else if (a.npids)
 		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.npids,
 			a.npids == 1 ? "" : "es");
 	else
