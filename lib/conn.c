@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "conn.h"
@@ -52,10 +53,16 @@ struct hs_conns {
 static void on_exchange(const struct hs_exchange *ex, void *ctx)
 {
 	struct conn *c = ctx;
+	const struct hs_header *up = hs_message_header(&ex->resp, "upgrade");
 
 	c->exchanges++;
 	c->t->st.exchanges++;
 	c->t->o.emit(ex, c->t->o.ctx);
+	/* 101 to h2c: the request becomes HTTP/2 stream 1, answered in HTTP/2 */
+	if (ex->proto == HS_PROTO_HTTP1 && (ex->flags & HS_EX_UPGRADE) && ex->resp.status == 101 &&
+	    up && up->value_len == 3 && strncasecmp(up->value, "h2c", 3) == 0 && !c->h2 &&
+	    (c->h2 = hs_http2_new(&c->ci, &c->t->o.lim, on_exchange, c)))
+		hs_http2_upgraded(c->h2, ex->server ? HS_DIR_INGRESS : HS_DIR_EGRESS, &ex->req);
 }
 
 struct hs_conns *hs_conns_new(const struct hs_conns_opts *o)
@@ -292,12 +299,15 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 	case HS_HTTP1_UPGRADE_H2:
 		hs_http1_free(c->h1);
 		c->h1 = NULL;
-		c->h2 = hs_http2_new(&c->ci, &t->o.lim, on_exchange, c);
+		if (!c->h2)
+			c->h2 = hs_http2_new(&c->ci, &t->o.lim, on_exchange, c);
 		c->proto = c->h2 ? P_HTTP2 : P_NONE;
 		if (c->h2 && used < len)
 			hs_http2_feed(c->h2, dir, data + used, len - used, ts);
 		return;
 	case HS_HTTP1_STOPPED:
+		hs_http2_free(c->h2);
+		c->h2 = NULL;
 		c->proto = P_NONE;
 		return;
 	}

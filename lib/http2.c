@@ -1101,6 +1101,52 @@ struct hs_http2 *hs_http2_new(const struct hs_conninfo *ci, const struct hs_limi
 	return d;
 }
 
+static int take_nomem(struct hs_http2 *d);
+
+static void copy_str(struct hs_http2 *d, char **dst, const char *s)
+{
+	if (s && hs_set_str(dst, s, strlen(s)) < 0)
+		d->nomem = 1;
+}
+
+int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req)
+{
+	struct stream *st;
+	struct hs_message *m;
+
+	if (!d || cdir < 0 || cdir > 1 || !req || stream_find(d, 1))
+		return -EINVAL;
+	d->cdir = cdir;
+	if (!(st = stream_new(d, 1)))
+		return take_nomem(d);
+	st->s[cdir].hdrs_seen = 1;
+	st->s[cdir].ended = 1;
+	m = &st->s[cdir].m;
+	m->flags = req->flags;
+	m->version = req->version;
+	m->status = req->status;
+	m->ts_first = req->ts_first;
+	m->ts_last = req->ts_last;
+	copy_str(d, &m->method, req->method);
+	copy_str(d, &m->target, req->target);
+	copy_str(d, &m->authority, req->authority);
+	copy_str(d, &m->reason, req->reason);
+	for (int t = 0; t < 2; t++) {
+		const struct hs_header *h = t ? req->trailers : req->headers;
+		uint32_t n = t ? req->ntrailers : req->nheaders;
+
+		for (uint32_t i = 0; i < n; i++)
+			if (hs_message_add_header(m, d->lim, t, h[i].name, h[i].name_len,
+						  h[i].value, h[i].value_len) < 0)
+				d->nomem = 1;
+	}
+	if (req->body_kept)
+		hs_message_add_body(m, d->lim, req->body, req->body_kept, 1);
+	m->body_size = req->body_size;
+	m->flags = req->flags | HS_MSG_PRESENT | HS_MSG_COMPLETE;
+	return take_nomem(d);
+}
+
 static int take_nomem(struct hs_http2 *d)
 {
 	int rc = d->nomem ? -ENOMEM : 0;

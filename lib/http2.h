@@ -12,6 +12,10 @@ struct hs_http2 *hs_http2_new(const struct hs_conninfo *ci, const struct hs_limi
 /* Feed bytes of one direction (0: written by the traced process, 1: read by it), in order.
  * Returns 0 or -ENOMEM; malformed input is marked, never fatal. */
 int hs_http2_feed(struct hs_http2 *d, int dir, const uint8_t *data, size_t len, uint64_t ts);
+/* The connection switched from HTTP/1.1 with "Upgrade: h2c": req, written in direction
+ * cdir, is the request of stream 1, whose response comes as HTTP/2 (RFC 9113 3.1 and RFC
+ * 7540 3.2). Call before feeding HTTP/2 bytes. Returns 0 or -ENOMEM. */
+int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req);
 /* len bytes of direction dir were not captured: resynchronise on a later frame. */
 void hs_http2_gap(struct hs_http2 *d, int dir, uint64_t len, uint64_t ts);
 /* The connection closed or the capture ends: emit open streams as incomplete. */

@@ -288,6 +288,9 @@ static void feed(struct hs_http2 *d, int dir, const uint8_t *p, size_t n, uint64
 
 /* Feeds the script; SPLIT cuts the record holding byte position at into two feeds,
  * CORRUPT changes the byte there, CUT loses 7 bytes from there (a gap). */
+/* when set, the request of an HTTP/1.1 "Upgrade: h2c" handed over before the bytes */
+static const struct hs_message *upgrade_req;
+
 static void run_script(const struct script *sc, struct result *r, enum mode mode, size_t at)
 {
 	struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, r);
@@ -302,6 +305,8 @@ static void run_script(const struct script *sc, struct result *r, enum mode mode
 
 	memset(r, 0, sizeof(*r));
 	CHECK(d != NULL);
+	if (upgrade_req)
+		CHECK_INT(hs_http2_upgraded(d, sc->c, upgrade_req), 0);
 	for (int i = 0; i < sc->nev; i++) {
 		const struct ev *e = &sc->ev[i];
 		const uint8_t *p = (copy ? copy : sc->data.p) + e->off;
@@ -898,11 +903,22 @@ static void test_midconn(int c)
 	sc_free(&sc);
 }
 
-static void test_h2c_upgrade(void)
+static void test_h2c_upgrade(int handed)
 {
 	struct script sc;
 	struct result r;
 	uint8_t set[6] = { 0, 4, 0, 1, 0, 0 };
+	struct hs_message up = { .version = 11, .ts_first = 1, .ts_last = 1 };
+
+	/* the HTTP/1.1 request that asked for the upgrade, as the HTTP/1 decoder gives it */
+	hs_set_str(&up.method, "POST", 4);
+	hs_set_str(&up.target, "/up", 3);
+	hs_set_str(&up.authority, "h", 1);
+	hs_message_add_header(&up, &lim, 0, "Host", 4, "h", 1);
+	hs_message_add_header(&up, &lim, 0, "Upgrade", 7, "h2c", 3);
+	hs_message_add_body(&up, &lim, (const uint8_t *)"abc", 3, 1);
+	up.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
+	upgrade_req = handed ? &up : NULL;
 
 	sc_init(&sc, 1);	/* the traced process is the server */
 	sc_frame(&sc, 0, SETTINGS, 0, 0, set, sizeof(set));
@@ -916,8 +932,24 @@ static void test_h2c_upgrade(void)
 					     ":path", "/next", ":authority", "h"));
 	sc_headers(&sc, 0, 3, END_STREAM, NV(":status", "204"));
 	run_all(&sc, &r, "h2c");
+	upgrade_req = NULL;
 	CHECK_INT(r.n, 2);
-	if (r.n == 2) {
+	if (r.n == 2 && handed) {
+		CHECK_INT(r.ex[0].stream_id, 1);
+		CHECK_INT(r.ex[0].flags, 0);
+		CHECK_INT(r.ex[0].server, 1);
+		CHECK_INT(r.ex[0].req.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		CHECK_INT(r.ex[0].req.version, 11);
+		CHECK_STR(r.ex[0].req.method, "POST");
+		CHECK_STR(r.ex[0].req.target, "/up");
+		CHECK_STR(r.ex[0].req.authority, "h");
+		check_headers(&r.ex[0].req, NV("Host", "h", "Upgrade", "h2c"), "upgrade req");
+		check_body(&r.ex[0].req, "abc");
+		CHECK_INT(r.ex[0].resp.status, 200);
+		check_body(&r.ex[0].resp, "upgraded");
+		CHECK_STR(r.ex[1].req.target, "/next");
+		CHECK_INT(r.ex[1].resp.status, 204);
+	} else if (r.n == 2) {
 		CHECK_INT(r.ex[0].stream_id, 1);
 		CHECK_INT(r.ex[0].flags, HS_EX_NO_REQUEST);
 		CHECK_INT(r.ex[0].req.flags, 0);
@@ -929,6 +961,7 @@ static void test_h2c_upgrade(void)
 	}
 	result_free(&r);
 	sc_free(&sc);
+	hs_message_reset(&up);
 }
 
 static void test_hpack_error(void)
@@ -1345,7 +1378,8 @@ int main(void)
 	test_gap();
 	test_midconn(0);
 	test_midconn(1);
-	test_h2c_upgrade();
+	test_h2c_upgrade(0);
+	test_h2c_upgrade(1);
 	test_hpack_error();
 	test_table_size();
 	test_grpc();
