@@ -155,9 +155,9 @@ class Proc:
                 self.p.kill()
 
 
-def nginx(conf_body, tls=False):
+def nginx(conf_body, tls=False, http2=False):
     """Start nginx with its own prefix and config on a loopback port; returns (port, master,
-    worker pid list, prefix dir)."""
+    worker pid list, prefix dir). http2: serve HTTP/2 (over TLS: ALPN h2; else h2c)."""
     d = tempfile.mkdtemp(prefix="hs-nginx-")
     os.chmod(d, 0o755)
     port = free_port()
@@ -169,6 +169,8 @@ def nginx(conf_body, tls=False):
         make_cert(d)
         listen += " ssl"
         ssl = f"ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem;"
+    if http2:
+        listen += " http2"
     conf = f"""
 worker_processes 1;
 daemon off;
