@@ -364,10 +364,14 @@ int main(int argc, char **argv)
 			printf("httpsnoop %s\n", HS_VERSION);
 			return 0;
 		case ':':
-			usage_error("option %s needs a value", argv[optind - 1]);
+		case '?': {
+			/* name the option itself: optind may already point past its word */
+			char shortopt[3] = { '-', (char)optopt, 0 };
+			const char *name = optopt ? shortopt : argv[optind - 1];
+
+			usage_error(opt == ':' ? "option %s needs a value" : "unknown option %s", name);
 			break;
-		default:
-			usage_error("unknown option %s", argv[optind - 1]);
+		}
 		}
 	}
 	if (optind < argc)
