@@ -299,14 +299,19 @@ static void side_touch(struct side *sd, uint64_t ts)
 	sd->m.version = 20;
 }
 
-/* Emits the stream once its response ended (or both sides when roles are unknown). */
+/* Emits the stream once both sides ended: a server may answer before the request's last
+ * DATA frame is read (RFC 9113 8.1), which then still belongs to the exchange. A request
+ * whose start was not seen (attached mid-stream) is not waited for; a client that never
+ * ends its side is cut short by RST_STREAM, GOAWAY, the connection's end or MAX_STREAMS. */
 static void stream_check_done(struct hs_http2 *d, struct stream *st)
 {
 	int c = client_dir(d, st);
 	int known = d->cdir >= 0 || st->s[0].m.status || st->s[1].m.status ||
 		    st->s[0].m.method || st->s[1].m.method;
+	const struct side *rq = &st->s[c], *rs = &st->s[1 - c];
 
-	if (known ? st->s[1 - c].ended : st->s[0].ended && st->s[1].ended)
+	if (known ? rs->ended && (rq->ended || !(rq->m.flags & HS_MSG_PRESENT)) :
+		    st->s[0].ended && st->s[1].ended)
 		stream_emit(d, st, 0);
 }
 

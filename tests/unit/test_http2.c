@@ -512,6 +512,49 @@ static void test_post(void)
 	sc_free(&sc);
 }
 
+/* The server answers before the request ended: the request's last frames still count;
+ * an early answer followed by RST_STREAM(NO_ERROR) ends the exchange there. */
+static void test_early_response(void)
+{
+	struct script sc;
+	struct result r;
+	const char *const *req = NV(":method", "PUT", ":scheme", "http", ":path", "/f",
+				    ":authority", "h", "content-length", "10");
+	const char *const *req3 = NV(":method", "PUT", ":scheme", "http", ":path", "/big",
+				     ":authority", "h", "content-length", "99999");
+
+	sc_init(&sc, 1);
+	sc_start(&sc);
+	sc_headers(&sc, 1, 1, 0, req);
+	sc_data(&sc, 1, 1, 0, "01234");
+	sc_data(&sc, 1, 1, 0, "56789");
+	sc_headers(&sc, 0, 1, 0, NV(":status", "201"));
+	sc_data(&sc, 0, 1, END_STREAM, "made");
+	sc_headers(&sc, 1, 3, 0, req3);
+	sc_data(&sc, 1, 1, END_STREAM, "");
+	sc_headers(&sc, 0, 3, END_STREAM, NV(":status", "413"));
+	sc_frame(&sc, 0, RST_STREAM, 0, 3, "\0\0\0\0", 4);
+	run_all(&sc, &r, "early");
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		CHECK_INT(r.ex[0].stream_id, 1);
+		CHECK_INT(r.ex[0].flags, 0);
+		CHECK_INT(r.ex[0].server, 1);
+		check_body(&r.ex[0].req, "0123456789");
+		CHECK_INT(r.ex[0].req.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		CHECK_INT(r.ex[0].resp.status, 201);
+		check_body(&r.ex[0].resp, "made");
+		CHECK_INT(r.ex[1].stream_id, 3);
+		CHECK_INT(r.ex[1].flags, HS_EX_RESET);
+		CHECK_INT(r.ex[1].error_code, 0);
+		CHECK_INT(r.ex[1].req.flags, HS_MSG_PRESENT);
+		CHECK_INT(r.ex[1].resp.status, 413);
+		CHECK_INT(r.ex[1].resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
 static void test_continuation(void)
 {
 	struct script sc;
@@ -1369,6 +1412,7 @@ int main(void)
 	test_get(0);
 	test_get(1);
 	test_post();
+	test_early_response();
 	test_continuation();
 	test_padding_priority();
 	test_interleaved();
