@@ -118,7 +118,7 @@ def server_side(kind):
 
 
 def client_side(kind, url, port):
-    cl = go_client(kind, url, "-n", "3", "-interval", "50ms", "-wait", "2s")
+    cl = go_client(kind, url, "-n", "3", "-interval", "50ms", "-wait", "5s")
     s = Snoop("-p", cl.pid, "-v")
     out = finish(cl)
     ex = s.stop()
