@@ -1,1 +1,240 @@
-/* openssl.bpf.h: uprobes on OpenSSL SSL_read/SSL_write[_ex]: plaintext of TLS sockets. */
+/* openssl.bpf.h: uprobes on OpenSSL SSL_read/SSL_write[_ex]: plaintext of TLS sockets.
+ *
+ * Included at the end of httpsnoop.bpf.c. Entry probes save the arguments per thread, the
+ * return probe emits the plaintext through emit_plaintext(). Which socket a call belongs to,
+ * in this order:
+ *  1. the socket the thread reads or writes inside the call (socket BIO: the syscall hooks
+ *     call openssl_on_syscall(), which also marks the socket so its ciphertext is skipped);
+ *  2. the fd remembered for this SSL* (calls served from buffered records, no syscall);
+ *  3. memory BIOs (node): SSL_read takes the last socket the thread read before the call;
+ *     SSL_write with no known fd waits for the next socket write the thread makes.
+ */
+
+/* C calling convention: the first four arguments and the return value (pt_regs as declared
+ * in vmlinux_min.h on x86-64; user_pt_regs { u64 regs[31]; ... } on arm64). */
+#if defined(__TARGET_ARCH_x86)
+#define SSL_ARG0(x) ((x)->di)
+#define SSL_ARG1(x) ((x)->si)
+#define SSL_ARG3(x) ((x)->cx)
+#define SSL_RC(x) ((x)->ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define SSL_ARG0(x) (((const u64 *)(x))[0])
+#define SSL_ARG1(x) (((const u64 *)(x))[1])
+#define SSL_ARG3(x) (((const u64 *)(x))[3])
+#define SSL_RC(x) (((const u64 *)(x))[0])
+#endif
+
+/* Counters (enum ossl_counter), read by lib/tls.c. */
+enum ossl_counter {
+	OSSL_CNT_CALLS = 0,	/* SSL_read/SSL_write calls of traced processes (entries) */
+	OSSL_CNT_BYTES,		/* plaintext bytes emitted */
+	OSSL_CNT_NOFD,		/* calls whose plaintext was dropped: no socket found */
+	OSSL_CNT_DEFERRED,	/* SSL_write plaintext emitted at the following socket write */
+	OSSL_CNT_PROBE_HITS,	/* probe-only mode: uprobe and uretprobe hits */
+	OSSL_CNT_MAX,
+};
+
+/* Set by user space after load (lib/tls.c): probes only count, for benchmarks. */
+volatile __u32 openssl_probe_only;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OSSL_CNT_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} ssl_stats SEC(".maps");
+
+/* Per thread: the SSL call in progress and what the thread did around it. */
+struct ssl_thread {
+	u64 ssl;		/* SSL* of the call in progress */
+	u64 buf;
+	u64 len_ptr;		/* SSL_*_ex: where the byte count is written */
+	s32 fd;			/* socket used inside the call, -1: none yet */
+	s32 last_rd_fd;		/* last TCP socket read outside SSL calls, -1: none */
+	u8 dir;
+	u8 ex;
+	u8 in_call;
+	u8 pad[5];
+	u64 def_ssl;		/* SSL_write plaintext waiting for its socket (memory BIO) */
+	u64 def_buf;
+	u64 def_len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);	/* pid_tgid */
+	__type(value, struct ssl_thread);
+} ssl_threads SEC(".maps");
+
+struct ssl_key {
+	u64 ssl;
+	u32 tgid;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HS_MAX_SOCKS);
+	__type(key, struct ssl_key);
+	__type(value, s32);	/* socket fd */
+} ssl_fds SEC(".maps");
+
+static __always_inline void ossl_count(u32 which, u64 n)
+{
+	u64 *c = bpf_map_lookup_elem(&ssl_stats, &which);
+
+	if (c)
+		*c += n;
+}
+
+static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd)
+{
+	struct ssl_key k = { .ssl = ssl, .tgid = tgid };
+	s32 *old = bpf_map_lookup_elem(&ssl_fds, &k);
+
+	if (!old || *old != fd)
+		bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
+}
+
+/* Called by enter_call() for a TCP socket of a traced thread. */
+static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir)
+{
+	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
+	struct sock_state *st;
+
+	if (!t)
+		return;
+	if (t->in_call) {
+		/* the TLS library's own socket I/O: ciphertext, not reported */
+		t->fd = fd;
+		st = sock_state(sock);
+		if (st && !st->tls) {
+			st->tls = 1;
+			st->pos[0] = st->pos[1] = 0;
+		}
+		return;
+	}
+	if (dir == HS_DIR_INGRESS) {
+		t->last_rd_fd = fd;
+		return;
+	}
+	if (t->def_len) {
+		u64 len = t->def_len;
+
+		t->def_len = 0;
+		ossl_remember(t->def_ssl, id >> 32, fd);
+		ossl_count(OSSL_CNT_DEFERRED, 1);
+		ossl_count(OSSL_CNT_BYTES, len);
+		emit_plaintext(fd, HS_DIR_EGRESS, t->def_buf, len, HS_SRC_OPENSSL);
+	}
+}
+
+static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct ssl_thread *t;
+
+	if (openssl_probe_only) {
+		ossl_count(OSSL_CNT_PROBE_HITS, 1);
+		return 0;
+	}
+	if (!traced(id))
+		return 0;
+	t = bpf_map_lookup_elem(&ssl_threads, &id);
+	if (!t) {
+		struct ssl_thread fresh = { .fd = -1, .last_rd_fd = -1 };
+
+		bpf_map_update_elem(&ssl_threads, &id, &fresh, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&ssl_threads, &id);
+		if (!t)
+			return 0;
+	}
+	ossl_count(OSSL_CNT_CALLS, 1);
+	t->ssl = SSL_ARG0(ctx);
+	t->buf = SSL_ARG1(ctx);
+	t->len_ptr = ex ? SSL_ARG3(ctx) : 0;
+	t->fd = -1;
+	t->dir = dir;
+	t->ex = ex;
+	t->in_call = 1;
+	return 0;
+}
+
+SEC("uprobe")
+int ssl_read_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_INGRESS, 0); }
+SEC("uprobe")
+int ssl_write_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_EGRESS, 0); }
+SEC("uprobe")
+int ssl_read_ex_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_INGRESS, 1); }
+SEC("uprobe")
+int ssl_write_ex_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_EGRESS, 1); }
+
+/* One return probe for the four functions: the entry saved which one it was. */
+SEC("uretprobe")
+int ssl_return(struct pt_regs *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tgid = id >> 32;
+	struct ssl_thread *t;
+	struct ssl_key k = {};
+	int rc = (int)SSL_RC(ctx);
+	u64 len = 0;
+	s32 fd, *known;
+
+	if (openssl_probe_only) {
+		ossl_count(OSSL_CNT_PROBE_HITS, 1);
+		return 0;
+	}
+	t = bpf_map_lookup_elem(&ssl_threads, &id);
+	if (!t || !t->in_call)
+		return 0;
+	t->in_call = 0;
+	if (t->ex) {
+		if (rc == 1 && t->len_ptr)
+			bpf_probe_read_user(&len, sizeof(len), (void *)t->len_ptr);
+	} else if (rc > 0) {
+		len = rc;
+	}
+	fd = t->fd;
+	k.ssl = t->ssl;
+	k.tgid = tgid;
+	if (fd >= 0) {
+		ossl_remember(t->ssl, tgid, fd);
+	} else if ((known = bpf_map_lookup_elem(&ssl_fds, &k))) {
+		fd = *known;
+	} else if (t->dir == HS_DIR_INGRESS && t->last_rd_fd >= 0) {
+		/* memory BIO: the ciphertext came from the socket this thread just read; learnt
+		 * even from calls that return no data (handshake), for the writes that follow */
+		fd = t->last_rd_fd;
+		ossl_remember(t->ssl, tgid, fd);
+	}
+	if (!len)
+		return 0;
+	if (fd < 0) {
+		if (t->dir == HS_DIR_EGRESS && !t->def_len) {
+			t->def_ssl = t->ssl;
+			t->def_buf = t->buf;
+			t->def_len = len;
+		} else {
+			ossl_count(OSSL_CNT_NOFD, 1);
+		}
+		return 0;
+	}
+	ossl_count(OSSL_CNT_BYTES, len);
+	emit_plaintext(fd, t->dir, t->buf, len, HS_SRC_OPENSSL);
+	return 0;
+}
+
+/* An SSL* freed: its address may come back for another connection. */
+SEC("uprobe")
+int ssl_free_enter(struct pt_regs *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct ssl_key k = { .ssl = SSL_ARG0(ctx), .tgid = id >> 32 };
+
+	if (openssl_probe_only || !traced(id))
+		return 0;
+	bpf_map_delete_elem(&ssl_fds, &k);
+	return 0;
+}

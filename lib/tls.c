@@ -1,0 +1,703 @@
+/* tls.c: finds OpenSSL in traced processes from /proc/PID/maps (libssl.so.* sonames, or
+ * SSL_read in the executable itself, as in node) and attaches the uprobes of
+ * bpf/openssl.bpf.h through /proc/PID/root, once per file (device + inode) and process. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include "httpsnoop.skel.h"
+#include "tls.h"
+
+enum { F_READ = 0, F_WRITE, F_READ_EX, F_WRITE_EX, F_FREE, F_MAX };
+static const char *const func_names[F_MAX] = {
+	"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free",
+};
+
+/* One analysed file, by (device, inode) as /proc/PID/maps gives them. */
+struct elf_entry {
+	uint64_t dev, ino;
+	int err;			/* 0: OpenSSL functions found */
+	int attach_err;			/* attaching for every process failed: not again */
+	uint64_t off[F_MAX];
+};
+
+/* Probes attached for one file and one pid (-1: every process). */
+struct attachment {
+	uint64_t dev, ino;
+	int pid;
+};
+
+struct pid_name {
+	uint32_t pid;
+	char name[32];
+};
+
+#define NAME_CACHE 256
+
+struct hs_tls {
+	struct httpsnoop_bpf *skel;
+	int system_wide;
+	struct hs_tls_target *targets;
+	size_t ntargets, cap_targets;
+	struct elf_entry *elfs;
+	size_t nelfs, cap_elfs;
+	struct attachment *atts;
+	size_t natts, cap_atts;
+	struct bpf_link **links;
+	size_t nlinks, cap_links;
+	uint32_t *seen;			/* every-process mode: pids already scanned (hash set) */
+	size_t seen_cap, nseen;
+	struct pid_name names[NAME_CACHE];
+	size_t next_name;
+};
+
+/* Grow *arr (of *cap elements of size sz) to hold n + 1. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void read_comm(uint32_t pid, char *comm, size_t len)
+{
+	char p[64];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
+	comm[0] = '\0';
+	f = fopen(p, "re");
+	if (!f)
+		return;
+	if (fgets(comm, len, f))
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/* File offset of the virtual address v, through the PT_LOAD segments. */
+static uint64_t vaddr_to_off(Elf *e, uint64_t v)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(e, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (v >= ph.p_vaddr && v < ph.p_vaddr + ph.p_filesz)
+			return v - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+/* Looks for the functions in the symbol tables of one type; fills the ones still 0. */
+static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX])
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		size_t nsym;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d)
+			continue;
+		nsym = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < nsym; i++) {
+			GElf_Sym s;
+			const char *name;
+
+			if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+			    s.st_shndx == SHN_UNDEF || !s.st_value)
+				continue;
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			if (!name || name[0] != 'S' || name[1] != 'S' || name[2] != 'L')
+				continue;
+			for (int f = 0; f < F_MAX; f++) {
+				size_t l = strlen(func_names[f]);
+
+				if (!off[f] && !strncmp(name, func_names[f], l) &&
+				    (name[l] == '\0' || name[l] == '@'))
+					off[f] = vaddr_to_off(e, s.st_value);
+			}
+		}
+	}
+}
+
+static int elf_offsets_fd(int fd, uint64_t off[F_MAX])
+{
+	Elf *e;
+	int err = 0;
+
+	memset(off, 0, F_MAX * sizeof(off[0]));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e)
+		return -ENOEXEC;
+	if (elf_kind(e) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	scan_symbols(e, SHT_DYNSYM, off);
+	if (!off[F_READ] || !off[F_WRITE] || !off[F_READ_EX] || !off[F_WRITE_EX] || !off[F_FREE])
+		scan_symbols(e, SHT_SYMTAB, off);
+	if (!off[F_READ] || !off[F_WRITE])
+		err = -ENOENT;
+cleanup:
+	elf_end(e);
+	return err;
+}
+
+int hs_tls_elf_offsets(const char *path, uint64_t off[5])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = elf_offsets_fd(fd, off);
+	close(fd);
+	return err;
+}
+
+/* The analysis of a file, done once per (device, inode). NULL on ENOMEM. */
+static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, const char *path)
+{
+	struct elf_entry *e;
+
+	for (size_t i = 0; i < t->nelfs; i++)
+		if (t->elfs[i].dev == dev && t->elfs[i].ino == ino)
+			return &t->elfs[i];
+	if (grow((void **)&t->elfs, &t->cap_elfs, t->nelfs, sizeof(*t->elfs)))
+		return NULL;
+	e = &t->elfs[t->nelfs++];
+	e->dev = dev;
+	e->ino = ino;
+	e->err = hs_tls_elf_offsets(path, e->off);
+	return e;
+}
+
+static int attached(const struct hs_tls *t, uint64_t dev, uint64_t ino, int pid)
+{
+	for (size_t i = 0; i < t->natts; i++)
+		if (t->atts[i].dev == dev && t->atts[i].ino == ino &&
+		    (t->atts[i].pid == pid || t->atts[i].pid == -1))
+			return 1;
+	return 0;
+}
+
+/* Attaches the probes of one file for pid (-1: every process). All or nothing. */
+static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *path, int pid,
+		       char *why, size_t whylen)
+{
+	struct httpsnoop_bpf *s = t->skel;
+	const struct {
+		struct bpf_program *prog;
+		int f;
+		int ret;
+	} plan[] = {
+		{ s->progs.ssl_read_enter, F_READ, 0 },
+		{ s->progs.ssl_return, F_READ, 1 },
+		{ s->progs.ssl_write_enter, F_WRITE, 0 },
+		{ s->progs.ssl_return, F_WRITE, 1 },
+		{ s->progs.ssl_read_ex_enter, F_READ_EX, 0 },
+		{ s->progs.ssl_return, F_READ_EX, 1 },
+		{ s->progs.ssl_write_ex_enter, F_WRITE_EX, 0 },
+		{ s->progs.ssl_return, F_WRITE_EX, 1 },
+		{ s->progs.ssl_free_enter, F_FREE, 0 },
+	};
+	size_t first = t->nlinks;
+	int err;
+
+	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
+		struct bpf_link *l;
+
+		if (!e->off[plan[i].f])
+			continue;
+		err = grow((void **)&t->links, &t->cap_links, t->nlinks, sizeof(*t->links));
+		if (err)
+			goto fail;
+		l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, e->off[plan[i].f], &uo);
+		if (!l) {
+			err = errno ? -errno : -EINVAL;
+			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s",
+				 func_names[plan[i].f], path, strerror(-err));
+			goto fail;
+		}
+		t->links[t->nlinks++] = l;
+	}
+	err = grow((void **)&t->atts, &t->cap_atts, t->natts, sizeof(*t->atts));
+	if (err)
+		goto fail;
+	t->atts[t->natts++] = (struct attachment){ e->dev, e->ino, pid };
+	return 0;
+fail:
+	while (t->nlinks > first)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	return err;
+}
+
+/* One line of /proc/PID/maps: an executable mapping of a file. */
+struct mapping {
+	uint64_t start, end, dev, ino;
+	char path[256];
+};
+
+static int parse_maps_line(const char *line, struct mapping *m)
+{
+	unsigned long long start, end, ino;
+	unsigned maj, min;
+	char perms[8];
+	int n = 0;
+	const char *p;
+
+	if (sscanf(line, "%llx-%llx %7s %*x %x:%x %llu %n", &start, &end, perms, &maj, &min, &ino,
+		   &n) != 6 || !n)
+		return 0;
+	if (perms[2] != 'x' || !ino)
+		return 0;
+	p = line + n;
+	if (*p != '/')
+		return 0;
+	m->start = start;
+	m->end = end;
+	m->dev = makedev(maj, min);
+	m->ino = ino;
+	snprintf(m->path, sizeof(m->path), "%.*s", (int)strcspn(p, "\n"), p);
+	return 1;
+}
+
+static int deleted(const char *path)
+{
+	size_t l = strlen(path);
+
+	return l > 10 && !strcmp(path + l - 10, " (deleted)");
+}
+
+/* Is this mapping worth an ELF look: a libssl, or the executable itself? */
+static int candidate(const struct mapping *m, const char *exe)
+{
+	const char *b = base_name(m->path);
+
+	if (exe[0] && !strcmp(m->path, exe))
+		return 1;
+	/* libssl.so.3, libssl.so.1.1, libssl-<hash>.so.*; NSS's libssl3.so has no SSL_read
+	 * and is ruled out by its symbols */
+	return !strncmp(b, "libssl", 6);
+}
+
+/* The path the kernel should open for a mapping of pid: through its root (other mount
+ * namespaces), or through map_files when the file was replaced or deleted. */
+static void probe_path(uint32_t pid, const struct mapping *m, char *out, size_t len)
+{
+	struct stat st;
+
+	snprintf(out, len, "/proc/%u/root%s", pid, m->path);
+	if (!deleted(m->path) && stat(out, &st) == 0 && st.st_ino == m->ino)
+		return;
+	snprintf(out, len, "/proc/%u/map_files/%llx-%llx", pid, (unsigned long long)m->start,
+		 (unsigned long long)m->end);
+}
+
+static void exe_path(uint32_t pid, char *exe, size_t len)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%u/exe", pid);
+	n = readlink(p, exe, len - 1);
+	exe[n > 0 ? n : 0] = '\0';
+}
+
+static struct hs_tls_target *target_add(struct hs_tls *t, uint32_t pid)
+{
+	struct hs_tls_target *tg;
+
+	if (grow((void **)&t->targets, &t->cap_targets, t->ntargets, sizeof(*t->targets)))
+		return NULL;
+	tg = &t->targets[t->ntargets++];
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->changed = 1;
+	return tg;
+}
+
+static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const char *lib,
+		       const char *path, const char *why)
+{
+	if (tg->state == state && !strcmp(tg->why, why) && !strcmp(tg->lib, lib))
+		return;
+	tg->state = state;
+	snprintf(tg->lib, sizeof(tg->lib), "%s", lib);
+	snprintf(tg->path, sizeof(tg->path), "%s", path);
+	snprintf(tg->why, sizeof(tg->why), "%s", why);
+	tg->changed = 1;
+}
+
+/* Scans one process. With attach_pid -1 (every process), new files are attached for all
+ * processes and each gets a target of its own; otherwise tg describes this process. */
+static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
+{
+	char p[64], line[512], exe[256], path[300], why[192] = "";
+	const char *found_lib = NULL;
+	struct mapping m, found = { 0 };
+	int hooked = 0, failed = 0, added = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
+	f = fopen(p, "re");
+	if (!f) {
+		if (tg && (errno == ENOENT || errno == ESRCH))
+			target_set(tg, HS_TLS_GONE, "", "", "the process ended");
+		else if (tg)
+			target_set(tg, HS_TLS_FAILED, "", "", "cannot read its /proc/PID/maps");
+		return 0;
+	}
+	exe_path(pid, exe, sizeof(exe));
+	while (fgets(line, sizeof(line), f)) {
+		struct elf_entry *e;
+		char lib[32];
+
+		if (!strchr(line, '\n') && !feof(f)) {
+			int c;	/* an overlong line: skip the rest of it */
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+		}
+		if (!parse_maps_line(line, &m) || !candidate(&m, exe))
+			continue;
+		if (attached(t, m.dev, m.ino, attach_pid)) {
+			hooked = 1;
+			found = m;
+			continue;
+		}
+		probe_path(pid, &m, path, sizeof(path));
+		e = elf_get(t, m.dev, m.ino, path);
+		if (!e) {
+			fclose(f);
+			return -ENOMEM;
+		}
+		if (e->err || (attach_pid == -1 && e->attach_err))
+			continue;	/* no OpenSSL in this file, or it cannot be hooked */
+		snprintf(lib, sizeof(lib), "%s", base_name(m.path));
+		if ((e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why)))) {
+			failed = 1;
+			found = m;
+			if (!tg && (tg = target_add(t, 0))) {
+				read_comm(pid, tg->comm, sizeof(tg->comm));
+				target_set(tg, HS_TLS_FAILED, lib, m.path, why);
+				tg = NULL;
+			}
+			continue;
+		}
+		added++;
+		if (!tg) {
+			struct hs_tls_target *n = target_add(t, 0);
+
+			if (n) {
+				read_comm(pid, n->comm, sizeof(n->comm));
+				target_set(n, HS_TLS_HOOKED, lib, m.path, "");
+			}
+		} else {
+			hooked = 1;
+			found = m;
+		}
+	}
+	fclose(f);
+	if (!tg)
+		return added;
+	found_lib = found.path[0] ? base_name(found.path) : "";
+	if (hooked)
+		target_set(tg, HS_TLS_HOOKED, found_lib, found.path, "");
+	else if (failed)
+		target_set(tg, HS_TLS_FAILED, found_lib, found.path, why);
+	else {
+		snprintf(why, sizeof(why), "no OpenSSL: no libssl mapped and no SSL_read in %.64s",
+			 exe[0] ? base_name(exe) : "its executable");
+		target_set(tg, HS_TLS_NONE, "", "", why);
+	}
+	return added;
+}
+
+/* Every-process mode: the usual library directories, for processes not started yet. */
+static int scan_lib_dirs(struct hs_tls *t)
+{
+	static const char *const pats[] = {
+		"/lib/*/libssl.so.*", "/usr/lib/*/libssl.so.*", "/lib/libssl.so.*",
+		"/usr/lib/libssl.so.*", "/lib64/libssl.so.*", "/usr/lib64/libssl.so.*",
+		"/usr/local/lib/libssl.so.*", "/usr/local/lib64/libssl.so.*",
+	};
+	int added = 0;
+
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		glob_t g;
+
+		if (glob(pats[i], 0, NULL, &g))
+			continue;
+		for (size_t j = 0; j < g.gl_pathc; j++) {
+			const char *path = g.gl_pathv[j];
+			struct elf_entry *e;
+			struct hs_tls_target *tg;
+			struct stat st;
+			char why[192];
+
+			if (stat(path, &st) || !S_ISREG(st.st_mode) ||
+			    attached(t, st.st_dev, st.st_ino, -1))
+				continue;
+			e = elf_get(t, st.st_dev, st.st_ino, path);
+			if (!e) {
+				globfree(&g);
+				return -ENOMEM;
+			}
+			if (e->err || e->attach_err)
+				continue;
+			tg = target_add(t, 0);
+			if ((e->attach_err = attach_file(t, e, path, -1, why, sizeof(why)))) {
+				if (tg)
+					target_set(tg, HS_TLS_FAILED, base_name(path), path, why);
+				continue;
+			}
+			added++;
+			if (tg)
+				target_set(tg, HS_TLS_HOOKED, base_name(path), path, "");
+		}
+		globfree(&g);
+	}
+	return added;
+}
+
+/* Every-process mode: remember scanned pids (open addressing, grown at half full). */
+static int seen_add(struct hs_tls *t, uint32_t pid)
+{
+	size_t i;
+
+	if (2 * (t->nseen + 1) > t->seen_cap) {
+		size_t ncap = t->seen_cap ? t->seen_cap * 2 : 1024;
+		uint32_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t j = 0; j < t->seen_cap; j++) {
+			if (!t->seen[j])
+				continue;
+			for (i = t->seen[j] * 2654435761u % ncap; n[i]; i = (i + 1) % ncap)
+				;
+			n[i] = t->seen[j];
+		}
+		free(t->seen);
+		t->seen = n;
+		t->seen_cap = ncap;
+	}
+	for (i = pid * 2654435761u % t->seen_cap; t->seen[i]; i = (i + 1) % t->seen_cap)
+		if (t->seen[i] == pid)
+			return 0;
+	t->seen[i] = pid;
+	t->nseen++;
+	return 1;
+}
+
+static int scan_all(struct hs_tls *t)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int added = 0, r;
+	uint32_t self = getpid();
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid || pid == self)
+			continue;
+		r = seen_add(t, pid);
+		if (r < 0) {
+			closedir(d);
+			return r;
+		}
+		if (r == 0)
+			continue;
+		r = scan_pid(t, pid, -1, NULL);
+		if (r < 0) {
+			closedir(d);
+			return r;
+		}
+		added += r;
+	}
+	closedir(d);
+	return added;
+}
+
+int hs_tls_rescan(struct hs_tls *t)
+{
+	int added = 0, r;
+
+	if (t->system_wide) {
+		r = scan_lib_dirs(t);
+		if (r < 0)
+			return r;
+		added += r;
+		r = scan_all(t);
+		return r < 0 ? r : added + r;
+	}
+	for (size_t i = 0; i < t->ntargets; i++) {
+		struct hs_tls_target *tg = &t->targets[i];
+
+		if (tg->state == HS_TLS_HOOKED || tg->state == HS_TLS_GONE)
+			continue;
+		if (!tg->comm[0])
+			read_comm(tg->pid, tg->comm, sizeof(tg->comm));
+		r = scan_pid(t, tg->pid, tg->pid, tg);
+		if (r < 0)
+			return r;
+		added += r;
+	}
+	return added;
+}
+
+int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o)
+{
+	struct hs_tls *t;
+	int err;
+
+	*out = NULL;
+	if (!skel || !skel->bss)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->skel = skel;
+	t->system_wide = o->npids == 0;
+	if (o->probe_only) {
+		/* the baseline: the same uprobes, counting only, and no syscall hooks */
+		skel->bss->openssl_probe_only = 1;
+		httpsnoop_bpf__detach(skel);
+	}
+	for (size_t i = 0; i < o->npids; i++) {
+		if (!target_add(t, o->pids[i])) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	err = hs_tls_rescan(t);
+	if (err < 0)
+		goto cleanup;
+	*out = t;
+	return 0;
+cleanup:
+	hs_tls_free(t);
+	return err;
+}
+
+struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n)
+{
+	*n = t->ntargets;
+	return t->targets;
+}
+
+void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
+{
+	char p[64], line[512];
+	struct mapping m;
+	FILE *f;
+
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid && t->targets[i].lib[0]) {
+			snprintf(buf, len, "%s", t->targets[i].lib);
+			return;
+		}
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		if (t->names[i].pid == pid && pid) {
+			snprintf(buf, len, "%s", t->names[i].name);
+			return;
+		}
+	snprintf(buf, len, "openssl");
+	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
+	f = fopen(p, "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			if (!parse_maps_line(line, &m))
+				continue;
+			for (size_t i = 0; i < t->natts; i++)
+				if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
+					snprintf(buf, len, "%s", base_name(m.path));
+					goto found;
+				}
+		}
+found:
+		fclose(f);
+	}
+	t->names[t->next_name].pid = pid;
+	snprintf(t->names[t->next_name].name, sizeof(t->names[0].name), "%s", buf);
+	t->next_name = (t->next_name + 1) % NAME_CACHE;
+}
+
+int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < HS_TLS_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map__lookup_elem(t->skel->maps.ssl_stats, &k, sizeof(k), vals,
+					 ncpu * sizeof(*vals), 0) == 0)
+			for (int i = 0; i < ncpu; i++)
+				out[k] += vals[i];
+	}
+	free(vals);
+	return 0;
+}
+
+void hs_tls_free(struct hs_tls *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	free(t->atts);
+	free(t->elfs);
+	free(t->targets);
+	free(t->seen);
+	free(t);
+}

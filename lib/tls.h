@@ -1,0 +1,68 @@
+/* tls.h: finding the OpenSSL of traced processes (shared libssl or linked into the
+ * executable) and attaching the SSL_read/SSL_write[_ex] uprobes of bpf/openssl.bpf.h. */
+#ifndef HS_TLS_H
+#define HS_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct httpsnoop_bpf;
+
+enum hs_tls_state {
+	HS_TLS_NONE = 0,	/* no OpenSSL found (yet) */
+	HS_TLS_HOOKED,		/* probes attached */
+	HS_TLS_FAILED,		/* OpenSSL found, probes not attached: see why */
+	HS_TLS_GONE,		/* the process ended */
+};
+
+/* What was found: one entry per target process with a PID filter, one per library
+ * (pid 0) when every process is traced. */
+struct hs_tls_target {
+	uint32_t pid;
+	char comm[16];
+	enum hs_tls_state state;
+	char lib[32];		/* "libssl.so.3", or the executable's name ("node") */
+	char path[256];		/* the file as the process maps it */
+	char why[192];		/* NONE, FAILED: a one-line reason */
+	unsigned changed;	/* set when the entry changed; the caller clears it */
+};
+
+struct hs_tls_opts {
+	const uint32_t *pids;	/* attach for these processes only; none: every process */
+	size_t npids;
+	int probe_only;		/* benchmark baseline: probes only count, syscall hooks detached */
+};
+
+enum hs_tls_counter {
+	HS_TLS_CNT_CALLS = 0,	/* SSL calls of traced processes */
+	HS_TLS_CNT_BYTES,	/* plaintext bytes emitted */
+	HS_TLS_CNT_NOFD,	/* calls dropped: no socket could be found */
+	HS_TLS_CNT_DEFERRED,	/* SSL_write bytes emitted at the socket write that followed */
+	HS_TLS_CNT_PROBE_HITS,	/* probe-only mode: probe hits */
+	HS_TLS_CNT_MAX,
+};
+
+struct hs_tls;
+
+/* Looks for OpenSSL in the targets (or in every running process and the usual library
+ * directories) and attaches. Failures to attach are not errors: they are in the targets.
+ * Returns 0 or negative errno (out of memory, bad skeleton). */
+int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o);
+/* Looks again: targets that loaded OpenSSL since (Python imports ssl late), processes
+ * started since (every-process mode). Returns the number of new attachments or -errno. */
+int hs_tls_rescan(struct hs_tls *t);
+/* The targets, in the order they were found. Valid until the next call into t. */
+struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);
+/* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node"), or
+ * "openssl" when it cannot be told any more. */
+void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len);
+/* Kernel-side counters summed over CPUs. */
+int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX]);
+void hs_tls_free(struct hs_tls *t);
+
+/* Exposed for tests: file offsets of SSL_read, SSL_write, SSL_read_ex, SSL_write_ex and
+ * SSL_free in the ELF file at path (0 where absent). Returns 0 when at least SSL_read and
+ * SSL_write are there, -ENOENT when they are not, other -errno on unreadable files. */
+int hs_tls_elf_offsets(const char *path, uint64_t off[5]);
+
+#endif
