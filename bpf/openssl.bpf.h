@@ -7,7 +7,8 @@
  *     call openssl_on_syscall(), which also marks the socket so its ciphertext is skipped);
  *  2. the fd remembered for this SSL* (calls served from buffered records, no syscall);
  *  3. memory BIOs (node): SSL_read takes the last socket the thread read before the call;
- *     SSL_write with no known fd waits for the next socket write the thread makes.
+ *     SSL_write with no known fd is copied (the caller may free its buffer at once) and
+ *     emitted at the next socket write the thread makes, which carries its ciphertext.
  */
 
 /* C calling convention: the first four arguments and the return value (pt_regs as declared
@@ -54,10 +55,8 @@ struct ssl_thread {
 	u8 dir;
 	u8 ex;
 	u8 in_call;
-	u8 pad[5];
-	u64 def_ssl;		/* SSL_write plaintext waiting for its socket (memory BIO) */
-	u64 def_buf;
-	u64 def_len;
+	u8 pending;		/* an SSL_write copy waits in ssl_pend for its socket */
+	u8 pad[4];
 };
 
 struct {
@@ -80,6 +79,28 @@ struct {
 	__type(value, s32);	/* socket fd */
 } ssl_fds SEC(".maps");
 
+/* SSL_write plaintext copied at return, waiting for the socket write that follows. */
+struct ssl_pending {
+	u64 ssl;
+	u64 len;		/* bytes written; the first HS_CHUNK are in data */
+	u8 data[HS_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct ssl_pending);
+} ssl_stage SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, 1 << 0);	/* BPF_F_NO_PREALLOC: 16 KiB values, rarely used */
+	__type(key, u64);	/* pid_tgid */
+	__type(value, struct ssl_pending);
+} ssl_pend SEC(".maps");
+
 static __always_inline void ossl_count(u32 which, u64 n)
 {
 	u64 *c = bpf_map_lookup_elem(&ssl_stats, &which);
@@ -95,6 +116,45 @@ static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd)
 
 	if (!old || *old != fd)
 		bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
+}
+
+/* Emits a copied SSL_write as the plaintext of socket sock (fd); the bytes beyond the
+ * copy are reported as not captured. */
+static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock)
+{
+	struct sock_state *st = sock_state(sock);
+	struct rec_buf *r;
+	u32 zero = 0;
+	u64 n = p->len;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r || !st)
+		return;
+	if (!st->tls) {
+		st->tls = 1;
+		st->pos[0] = st->pos[1] = 0;
+	}
+	if (n > HS_CHUNK)
+		n = HS_CHUNK;
+	fill_header(&r->h, HS_REC_DATA, sock, fd);
+	r->h.dir = HS_DIR_EGRESS;
+	r->h.source = HS_SRC_OPENSSL;
+	r->h.pos = st->pos[0];
+	r->h.len = n;
+	if (bpf_probe_read_kernel(r->data, n, p->data)) {
+		r->h.flags = HS_RF_UNCAPTURED;
+		submit(r, 0);
+	} else {
+		submit(r, n);
+	}
+	st->pos[0] += n;
+	if (p->len > n) {
+		r->h.flags = HS_RF_UNCAPTURED;
+		r->h.pos = st->pos[0];
+		r->h.len = p->len - n;
+		submit(r, 0);
+		st->pos[0] += p->len - n;
+	}
 }
 
 /* Called by enter_call() for a TCP socket of a traced thread. */
@@ -119,15 +179,39 @@ static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir)
 		t->last_rd_fd = fd;
 		return;
 	}
-	if (t->def_len) {
-		u64 len = t->def_len;
+	if (t->pending) {
+		struct ssl_pending *p = bpf_map_lookup_elem(&ssl_pend, &id);
 
-		t->def_len = 0;
-		ossl_remember(t->def_ssl, id >> 32, fd);
+		t->pending = 0;
+		if (!p)
+			return;
+		ossl_remember(p->ssl, id >> 32, fd);
 		ossl_count(OSSL_CNT_DEFERRED, 1);
-		ossl_count(OSSL_CNT_BYTES, len);
-		emit_plaintext(fd, HS_DIR_EGRESS, t->def_buf, len, HS_SRC_OPENSSL);
+		ossl_count(OSSL_CNT_BYTES, p->len);
+		ossl_emit_pending(p, fd, sock);
+		bpf_map_delete_elem(&ssl_pend, &id);
 	}
+}
+
+/* SSL_write on a memory BIO with no socket known yet: keep a copy for the next write. */
+static __always_inline void ossl_defer(struct ssl_thread *t, u64 id, u64 len)
+{
+	u32 zero = 0;
+	struct ssl_pending *p = bpf_map_lookup_elem(&ssl_stage, &zero);
+	u64 n = len;
+
+	if (!p)
+		return;
+	if (n > HS_CHUNK)
+		n = HS_CHUNK;
+	p->ssl = t->ssl;
+	p->len = len;
+	if (bpf_probe_read_user(p->data, n, (void *)t->buf) ||
+	    bpf_map_update_elem(&ssl_pend, &id, p, BPF_ANY)) {
+		ossl_count(OSSL_CNT_NOFD, 1);
+		return;
+	}
+	t->pending = 1;
 }
 
 static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
@@ -212,13 +296,10 @@ int ssl_return(struct pt_regs *ctx)
 	if (!len)
 		return 0;
 	if (fd < 0) {
-		if (t->dir == HS_DIR_EGRESS && !t->def_len) {
-			t->def_ssl = t->ssl;
-			t->def_buf = t->buf;
-			t->def_len = len;
-		} else {
+		if (t->dir == HS_DIR_EGRESS && !t->pending)
+			ossl_defer(t, id, len);
+		else
 			ossl_count(OSSL_CNT_NOFD, 1);
-		}
 		return 0;
 	}
 	ossl_count(OSSL_CNT_BYTES, len);

@@ -580,8 +580,7 @@ int hs_tls_rescan(struct hs_tls *t)
 
 		if (tg->state == HS_TLS_HOOKED || tg->state == HS_TLS_GONE)
 			continue;
-		if (!tg->comm[0])
-			read_comm(tg->pid, tg->comm, sizeof(tg->comm));
+		read_comm(tg->pid, tg->comm, sizeof(tg->comm));	/* it may have exec'd */
 		r = scan_pid(t, tg->pid, tg->pid, tg);
 		if (r < 0)
 			return r;
