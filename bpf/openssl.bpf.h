@@ -275,7 +275,7 @@ int ssl_return(struct pt_regs *ctx)
 		return 0;
 	t->in_call = 0;
 	if (t->ex) {
-		if (rc == 1 && t->len_ptr)
+		if (rc > 0 && t->len_ptr)
 			bpf_probe_read_user(&len, sizeof(len), (void *)t->len_ptr);
 	} else if (rc > 0) {
 		len = rc;

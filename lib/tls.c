@@ -14,6 +14,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <capstone/capstone.h>
 #include <gelf.h>
 #include <libelf.h>
 
@@ -25,12 +26,18 @@ static const char *const func_names[F_MAX] = {
 	"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free",
 };
 
+/* The functions the exported ones wrap (OpenSSL 1.1.1 and 3.x): BIO_f_ssl (openssl
+ * s_server -www) calls them directly, so probes on the exported symbols never see it. */
+enum { I_READ = 0, I_WRITE, I_MAX };
+static const char *const internal_names[I_MAX] = { "ssl_read_internal", "ssl_write_internal" };
+
 /* One analysed file, by (device, inode) as /proc/PID/maps gives them. */
 struct elf_entry {
 	uint64_t dev, ino;
 	int err;			/* 0: OpenSSL functions found */
 	int attach_err;			/* attaching for every process failed: not again */
 	uint64_t off[F_MAX];
+	uint64_t int_off[I_MAX];	/* 0: not found, probe the exported functions */
 };
 
 /* Probes attached for one file and one pid (-1: every process). */
@@ -120,7 +127,7 @@ static uint64_t vaddr_to_off(Elf *e, uint64_t v)
 }
 
 /* Looks for the functions in the symbol tables of one type; fills the ones still 0. */
-static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX])
+static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX], uint64_t vaddr[F_MAX])
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -149,19 +156,97 @@ static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX])
 				size_t l = strlen(func_names[f]);
 
 				if (!off[f] && !strncmp(name, func_names[f], l) &&
-				    (name[l] == '\0' || name[l] == '@'))
+				    (name[l] == '\0' || name[l] == '@')) {
 					off[f] = vaddr_to_off(e, s.st_value);
+					vaddr[f] = s.st_value;
+				}
 			}
 		}
 	}
 }
 
-static int elf_offsets_fd(int fd, uint64_t off[F_MAX])
+/* Direct call and jump targets (virtual addresses) among the first instructions of the
+ * function at vaddr (file offset off). Returns how many were stored. */
+static size_t call_targets(int fd, Elf *e, uint64_t vaddr, uint64_t off, uint64_t *out,
+			   size_t max)
+{
+	GElf_Ehdr eh;
+	uint8_t code[160];
+	const uint8_t *p = code;
+	size_t left, n = 0;
+	uint64_t addr = vaddr;
+	csh cs;
+	cs_insn *insn;
+	ssize_t got;
+
+	if (!gelf_getehdr(e, &eh) || (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64))
+		return 0;
+	got = pread(fd, code, sizeof(code), off);
+	if (got <= 0)
+		return 0;
+	left = got;
+	if (cs_open(eh.e_machine == EM_X86_64 ? CS_ARCH_X86 : CS_ARCH_ARM64,
+		    eh.e_machine == EM_X86_64 ? CS_MODE_64 : CS_MODE_ARM, &cs) != CS_ERR_OK)
+		return 0;
+	insn = cs_malloc(cs);
+	while (insn && n < max && cs_disasm_iter(cs, &p, &left, &addr, insn)) {
+		const char *o = insn->op_str;
+		int x86 = eh.e_machine == EM_X86_64;
+		int is_call = x86 ? !strcmp(insn->mnemonic, "call") || !strcmp(insn->mnemonic, "jmp")
+				  : !strcmp(insn->mnemonic, "bl") || !strcmp(insn->mnemonic, "b");
+
+		if (is_call) {
+			if (*o == '#')
+				o++;
+			if (!strncmp(o, "0x", 2))
+				out[n++] = strtoull(o, NULL, 16);
+		}
+		if (x86 ? !strcmp(insn->mnemonic, "ret") : !strcmp(insn->mnemonic, "ret"))
+			break;
+	}
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return n;
+}
+
+/* ssl_read_internal is the first function SSL_read_ex calls and one SSL_read calls too;
+ * the same for the write side. Anything less certain leaves int_off at 0. */
+static void find_internal(int fd, Elf *e, const uint64_t off[F_MAX], const uint64_t vaddr[F_MAX],
+			  uint64_t int_off[I_MAX])
+{
+	static const int pairs[I_MAX][2] = { { F_READ_EX, F_READ }, { F_WRITE_EX, F_WRITE } };
+	uint64_t found[I_MAX] = { 0 };
+
+	for (int i = 0; i < I_MAX; i++) {
+		uint64_t ex[4], plain[8], t;
+		size_t nex, nplain;
+		int ok = 0;
+
+		if (!off[pairs[i][0]] || !off[pairs[i][1]])
+			return;
+		nex = call_targets(fd, e, vaddr[pairs[i][0]], off[pairs[i][0]], ex, 4);
+		nplain = call_targets(fd, e, vaddr[pairs[i][1]], off[pairs[i][1]], plain, 8);
+		if (!nex)
+			return;
+		t = ex[0];
+		for (size_t j = 0; j < nplain; j++)
+			ok |= plain[j] == t;
+		if (!ok || !(found[i] = vaddr_to_off(e, t)))
+			return;
+	}
+	if (found[I_READ] == found[I_WRITE])
+		return;
+	memcpy(int_off, found, sizeof(found));
+}
+
+static int elf_offsets_fd(int fd, uint64_t off[F_MAX], uint64_t int_off[I_MAX])
 {
 	Elf *e;
 	int err = 0;
+	uint64_t vaddr[F_MAX] = { 0 };
 
 	memset(off, 0, F_MAX * sizeof(off[0]));
+	memset(int_off, 0, I_MAX * sizeof(int_off[0]));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -171,24 +256,26 @@ static int elf_offsets_fd(int fd, uint64_t off[F_MAX])
 		err = -ENOEXEC;
 		goto cleanup;
 	}
-	scan_symbols(e, SHT_DYNSYM, off);
+	scan_symbols(e, SHT_DYNSYM, off, vaddr);
 	if (!off[F_READ] || !off[F_WRITE] || !off[F_READ_EX] || !off[F_WRITE_EX] || !off[F_FREE])
-		scan_symbols(e, SHT_SYMTAB, off);
+		scan_symbols(e, SHT_SYMTAB, off, vaddr);
 	if (!off[F_READ] || !off[F_WRITE])
 		err = -ENOENT;
+	else
+		find_internal(fd, e, off, vaddr, int_off);
 cleanup:
 	elf_end(e);
 	return err;
 }
 
-int hs_tls_elf_offsets(const char *path, uint64_t off[5])
+int hs_tls_elf_offsets(const char *path, uint64_t off[5], uint64_t int_off[2])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = elf_offsets_fd(fd, off);
+	err = elf_offsets_fd(fd, off, int_off);
 	close(fd);
 	return err;
 }
@@ -206,7 +293,7 @@ static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, c
 	e = &t->elfs[t->nelfs++];
 	e->dev = dev;
 	e->ino = ino;
-	e->err = hs_tls_elf_offsets(path, e->off);
+	e->err = hs_tls_elf_offsets(path, e->off, e->int_off);
 	return e;
 }
 
@@ -226,36 +313,46 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 	struct httpsnoop_bpf *s = t->skel;
 	const struct {
 		struct bpf_program *prog;
-		int f;
+		uint64_t off;
+		const char *name;
 		int ret;
-	} plan[] = {
-		{ s->progs.ssl_read_enter, F_READ, 0 },
-		{ s->progs.ssl_return, F_READ, 1 },
-		{ s->progs.ssl_write_enter, F_WRITE, 0 },
-		{ s->progs.ssl_return, F_WRITE, 1 },
-		{ s->progs.ssl_read_ex_enter, F_READ_EX, 0 },
-		{ s->progs.ssl_return, F_READ_EX, 1 },
-		{ s->progs.ssl_write_ex_enter, F_WRITE_EX, 0 },
-		{ s->progs.ssl_return, F_WRITE_EX, 1 },
-		{ s->progs.ssl_free_enter, F_FREE, 0 },
-	};
+	} exported[] = {
+		{ s->progs.ssl_read_enter, e->off[F_READ], func_names[F_READ], 0 },
+		{ s->progs.ssl_return, e->off[F_READ], func_names[F_READ], 1 },
+		{ s->progs.ssl_write_enter, e->off[F_WRITE], func_names[F_WRITE], 0 },
+		{ s->progs.ssl_return, e->off[F_WRITE], func_names[F_WRITE], 1 },
+		{ s->progs.ssl_read_ex_enter, e->off[F_READ_EX], func_names[F_READ_EX], 0 },
+		{ s->progs.ssl_return, e->off[F_READ_EX], func_names[F_READ_EX], 1 },
+		{ s->progs.ssl_write_ex_enter, e->off[F_WRITE_EX], func_names[F_WRITE_EX], 0 },
+		{ s->progs.ssl_return, e->off[F_WRITE_EX], func_names[F_WRITE_EX], 1 },
+		{ s->progs.ssl_free_enter, e->off[F_FREE], func_names[F_FREE], 0 },
+	}, internal[] = {
+		/* same arguments as SSL_read_ex/SSL_write_ex: every read and write passes here once */
+		{ s->progs.ssl_read_ex_enter, e->int_off[I_READ], internal_names[I_READ], 0 },
+		{ s->progs.ssl_return, e->int_off[I_READ], internal_names[I_READ], 1 },
+		{ s->progs.ssl_write_ex_enter, e->int_off[I_WRITE], internal_names[I_WRITE], 0 },
+		{ s->progs.ssl_return, e->int_off[I_WRITE], internal_names[I_WRITE], 1 },
+		{ s->progs.ssl_free_enter, e->off[F_FREE], func_names[F_FREE], 0 },
+	}, *plan = e->int_off[I_READ] ? internal : exported;
+	size_t nplan = e->int_off[I_READ] ? sizeof(internal) / sizeof(internal[0])
+					  : sizeof(exported) / sizeof(exported[0]);
 	size_t first = t->nlinks;
 	int err;
 
-	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
+	for (size_t i = 0; i < nplan; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
 		struct bpf_link *l;
 
-		if (!e->off[plan[i].f])
+		if (!plan[i].off)
 			continue;
 		err = grow((void **)&t->links, &t->cap_links, t->nlinks, sizeof(*t->links));
 		if (err)
 			goto fail;
-		l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, e->off[plan[i].f], &uo);
+		l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, plan[i].off, &uo);
 		if (!l) {
 			err = errno ? -errno : -EINVAL;
 			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s",
-				 func_names[plan[i].f], path, strerror(-err));
+				 plan[i].name, path, strerror(-err));
 			goto fail;
 		}
 		t->links[t->nlinks++] = l;
