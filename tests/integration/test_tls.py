@@ -1,0 +1,302 @@
+"""Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx, curl, python3
+(urllib, http.client, an ssl-wrapped http.server), ruby Net::HTTP, node https (OpenSSL
+linked into the executable), openssl s_server -www / s_client. Clients that are traced wait
+for a line on stdin, so httpsnoop is attached before their first request."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from hs import (Proc, Snoop, find, free_port, make_cert, nginx, one,  # noqa: E402
+                require_root_bpf, run_tests, wait_port)
+
+require_root_bpf()
+
+BIG = bytes((i * 7 + 13) % 251 for i in range(1 << 20))	# 1 MiB, not text
+TMP = tempfile.mkdtemp(prefix="hs-tls-")
+os.chmod(TMP, 0o755)
+make_cert(TMP)
+CERT, KEY = f"{TMP}/cert.pem", f"{TMP}/key.pem"
+with open(f"{TMP}/a.txt", "w") as f:
+    f.write("hello over tls\n")
+with open(f"{TMP}/big.bin", "wb") as f:
+    f.write(BIG)
+
+NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("sendfile off; location / { }", tls=True)
+for name in ("a.txt", "big.bin"):
+    os.link(f"{TMP}/{name}", os.path.join(NGX_DIR, "html", name))
+WORKER = NGX_WORKERS[0]
+
+
+def tls_of(e):
+    c = e["connection"]
+    return c["tls"], c["source"], c["tls_lib"]
+
+
+def check(e, role, server_port, lib_prefix, pid=None):
+    """The exchange is TLS from OpenSSL, seen from the given end of a loopback connection."""
+    c = e["connection"]
+    assert tls_of(e)[:2] == (True, "openssl"), c
+    assert (c["tls_lib"] or "").startswith(lib_prefix), c
+    assert c["role"] == role, c
+    assert c["local"]["addr"] == "127.0.0.1" and c["remote"]["addr"] == "127.0.0.1", c
+    if role == "server":
+        assert c["local"]["port"] == server_port and c["remote"]["port"] != server_port, c
+    else:
+        assert c["remote"]["port"] == server_port and c["local"]["port"] != server_port, c
+    if pid is not None:
+        assert e["process"]["pid"] == pid, e["process"]
+
+
+def curl(*args):
+    return subprocess.run(["curl", "-sSk", "-w", "%{http_code} ", *args], capture_output=True,
+                          text=True, timeout=60).stdout
+
+
+def gated(argv, **kw):
+    """A client that waits for a line on stdin before it starts."""
+    return Proc(argv, stdin=subprocess.PIPE, **kw)
+
+
+def go(p, wait=30):
+    p.p.stdin.write(b"go\n")
+    p.p.stdin.flush()
+    p.p.stdin.close()
+    p.p.wait(timeout=wait)
+    assert p.p.returncode == 0, f"client exited {p.p.returncode}"
+
+
+def test_nginx_server_keepalive_and_1mib():
+    s = Snoop("-p", WORKER)
+    u = f"https://127.0.0.1:{NGX_PORT}"
+    out = curl("-o", "/dev/null", f"{u}/a.txt", "-o", "/dev/null", f"{u}/big.bin",
+               "-o", "/dev/null", f"{u}/a.txt?again=1", "-o", "/dev/null", f"{u}/missing")
+    assert out == "200 200 200 404 ", out
+    ex = s.stop()
+    a = one(ex, method="GET", target="/a.txt", status=200)
+    b = one(ex, method="GET", target="/big.bin", status=200)
+    c = one(ex, method="GET", target="/a.txt?again=1", status=200)
+    m = one(ex, method="GET", target="/missing", status=404)
+    for e in (a, b, c, m):
+        check(e, "server", NGX_PORT, "libssl.so", WORKER)
+    # one TLS connection for all four (curl reuses it)
+    assert len({e["connection"]["remote"]["port"] for e in (a, b, c, m)}) == 1
+    assert b["sizes"]["response_body"] == len(BIG), b["sizes"]
+    assert not b["flags"]["gap"] and not b["flags"]["incomplete"], b["flags"]
+    assert "0 lost" in s.stderr, s.stderr
+
+
+def test_curl_client_long_running():
+    # --rate spaces the transfers: the first ones go before httpsnoop is attached
+    urls = [f"https://127.0.0.1:{NGX_PORT}/a.txt?n={i}" for i in range(10)]
+    args = ["curl", "-sk", "--rate", "4/s"]
+    for u in urls:
+        args += ["-o", "/dev/null", u]
+    p = Proc(args)
+    s = Snoop("-p", p.pid)
+    p.p.wait(timeout=30)
+    ex = s.stop(settle=0.3)
+    got = find(ex, method="GET", status=200, pid=p.pid)
+    assert len(got) >= 3, ex
+    for e in got:
+        check(e, "client", NGX_PORT, "libssl.so", p.pid)
+    assert one(ex, target="/a.txt?n=9")
+
+
+CLIENT_PY = r"""
+import http.client, ssl, sys, urllib.request
+port = int(sys.argv[1]); sys.stdin.readline()
+ctx = ssl._create_unverified_context()
+body = urllib.request.urlopen(f"https://127.0.0.1:{port}/a.txt?via=urllib", context=ctx).read()
+assert body == b"hello over tls\n", body
+c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+for i in range(3):
+    c.request("GET", f"/a.txt?via=http.client&i={i}")
+    c.getresponse().read()
+c.request("POST", "/missing", body=b"x" * 1000)
+c.getresponse().read()
+"""
+
+
+def test_python_client_urllib_and_keepalive():
+    p = gated([sys.executable, "-c", CLIENT_PY, str(NGX_PORT)])
+    s = Snoop("-p", p.pid)
+    go(p)
+    ex = s.stop()
+    u = one(ex, method="GET", target="/a.txt?via=urllib", status=200)
+    check(u, "client", NGX_PORT, "libssl.so", p.pid)
+    ka = [one(ex, method="GET", target=f"/a.txt?via=http.client&i={i}", status=200)
+          for i in range(3)]
+    post = one(ex, method="POST", target="/missing")
+    assert post["response"]["status"] in (404, 405), post["response"]
+    assert post["sizes"]["request_body"] == 1000, post["sizes"]
+    for e in ka + [post]:
+        check(e, "client", NGX_PORT, "libssl.so", p.pid)
+    assert len({e["connection"]["local"]["port"] for e in ka + [post]}) == 1
+
+
+SERVER_PY = r"""
+import http.server, ssl, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])),
+    lambda *a, **k: H(*a, directory=sys.argv[2], **k))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+"""
+
+
+def test_python_ssl_http_server():
+    port = free_port()
+    srv = Proc([sys.executable, "-c", SERVER_PY, str(port), TMP, CERT, KEY])
+    wait_port(port)
+    s = Snoop("-p", srv.pid)
+    u = f"https://127.0.0.1:{port}"
+    assert curl("-o", "/dev/null", f"{u}/a.txt", "-o", "/dev/null", f"{u}/big.bin") == "200 200 "
+    ex = s.stop()
+    srv.stop()
+    a = one(ex, method="GET", target="/a.txt", status=200)
+    b = one(ex, method="GET", target="/big.bin", status=200)
+    for e in (a, b):
+        check(e, "server", port, "libssl.so", srv.pid)
+    assert b["sizes"]["response_body"] == len(BIG) and not b["flags"]["gap"], b["sizes"]
+
+
+CLIENT_RB = r"""
+require 'net/http'; require 'openssl'
+$stdin.gets
+http = Net::HTTP.new('127.0.0.1', ARGV[0].to_i)
+http.use_ssl = true; http.verify_mode = OpenSSL::SSL::VERIFY_NONE
+http.start { |h| 3.times { |i| r = h.get("/a.txt?rb=#{i}"); raise r.code unless r.code == '200' } }
+"""
+
+
+def test_ruby_net_http_client():
+    p = gated(["ruby", "-e", CLIENT_RB, str(NGX_PORT)])
+    s = Snoop("-p", p.pid)
+    go(p)
+    ex = s.stop()
+    got = [one(ex, method="GET", target=f"/a.txt?rb={i}", status=200) for i in range(3)]
+    for e in got:
+        check(e, "client", NGX_PORT, "libssl.so", p.pid)
+    assert len({e["connection"]["local"]["port"] for e in got}) == 1
+
+
+SERVER_JS = r"""
+const https = require('https'), fs = require('fs');
+const big = Buffer.alloc(1 << 20, 'n');
+https.createServer({key: fs.readFileSync(process.argv[3]), cert: fs.readFileSync(process.argv[4])},
+  (req, res) => {
+    if (req.url === '/big') { res.writeHead(200, {'content-type': 'application/octet-stream'});
+                              res.end(big); return; }
+    res.writeHead(200, {'content-type': 'text/plain'}); res.end('node ' + req.url + '\n');
+  }).listen(+process.argv[2], '127.0.0.1');
+"""
+
+CLIENT_JS = r"""
+const https = require('https');
+const agent = new https.Agent({keepAlive: true, maxSockets: 1});
+const port = +process.argv[2];
+let i = 0;
+function one() {
+  if (i >= 3) { agent.destroy(); return; }
+  https.get({host: '127.0.0.1', port, path: '/a.txt?js=' + (i++), agent, rejectUnauthorized: false},
+    res => { if (res.statusCode !== 200) process.exit(2); res.resume(); res.on('end', one); })
+    .on('error', e => { console.error(e); process.exit(1); });
+}
+process.stdin.once('data', () => { process.stdin.pause(); one(); });
+"""
+
+
+def test_node_https_server():
+    port = free_port()
+    srv = Proc(["node", "-e", SERVER_JS, "x", str(port), KEY, CERT])
+    wait_port(port)
+    s = Snoop("-p", srv.pid)
+    u = f"https://127.0.0.1:{port}"
+    assert curl("-o", "/dev/null", f"{u}/x", "-o", "/dev/null", f"{u}/big",
+                "-o", "/dev/null", f"{u}/y") == "200 200 200 "
+    ex = s.stop()
+    srv.stop()
+    got = [one(ex, method="GET", target=t, status=200) for t in ("/x", "/big", "/y")]
+    for e in got:
+        check(e, "server", port, "node", srv.pid)
+    assert got[1]["sizes"]["response_body"] == 1 << 20 and not got[1]["flags"]["gap"]
+
+
+def test_node_https_client():
+    p = gated(["node", "-e", CLIENT_JS, "x", str(NGX_PORT)])
+    s = Snoop("-p", p.pid)
+    go(p)
+    ex = s.stop()
+    got = [one(ex, method="GET", target=f"/a.txt?js={i}", status=200) for i in range(3)]
+    for e in got:
+        check(e, "client", NGX_PORT, "node", p.pid)
+    assert len({e["connection"]["local"]["port"] for e in got}) == 1
+
+
+def test_openssl_s_server_www_and_s_client():
+    port = free_port()
+    srv = Proc(["openssl", "s_server", "-www", "-quiet", "-accept", str(port),
+                "-cert", CERT, "-key", KEY])
+    wait_port(port)
+    # the server is traced before the client connects: an SSL_read already waiting when the
+    # probes are attached is not seen
+    s_srv = Snoop("-p", srv.pid)
+    cli = Proc(["openssl", "s_client", "-quiet", "-connect", f"127.0.0.1:{port}"],
+               stdin=subprocess.PIPE)
+    s_cli = Snoop("-p", cli.pid)	# s_client waits in select() on stdin meanwhile
+    cli.p.stdin.write(b"GET /s_client HTTP/1.0\r\nHost: localhost\r\n\r\n")
+    cli.p.stdin.flush()
+    cli.p.wait(timeout=20)	# -www answers and closes
+    client_ex = s_cli.stop(settle=0)
+    server_ex = s_srv.stop()
+    srv.stop()
+    server = one(server_ex, method="GET", target="/s_client", pid=srv.pid)
+    client = one(client_ex, method="GET", target="/s_client", pid=cli.pid)
+    check(server, "server", port, "libssl.so", srv.pid)
+    check(client, "client", port, "libssl.so", cli.pid)
+    for e in (server, client):
+        assert e["response"]["status"] == 200, e["response"]
+        assert e["response"]["headers"][0] == ["Content-type", "text/html"], e["response"]
+
+
+def test_process_exits_while_traced():
+    p = gated([sys.executable, "-c", CLIENT_PY, str(NGX_PORT)])
+    s = Snoop("-p", p.pid)
+    go(p)
+    # httpsnoop ends by itself once its only target is gone, keeping what it saw
+    s.p.wait(timeout=20)
+    ex = s.stop(settle=0)
+    assert s.rc == 0, s.stderr
+    check(one(ex, target="/a.txt?via=urllib", status=200), "client", NGX_PORT, "libssl.so", p.pid)
+
+
+def test_diagnostics():
+    s = Snoop("-v", "-p", f"{WORKER},{os.getpid()}", json_out=False)
+    s.stop(settle=0)
+    assert f"pid {WORKER} (nginx): OpenSSL libssl.so" in s.stderr and "hooked" in s.stderr, \
+        s.stderr
+    # this python has not necessarily loaded ssl; either way the line says what was found
+    assert f"pid {os.getpid()} (" in s.stderr, s.stderr
+
+
+def test_no_ciphertext_reported():
+    # --raw shows every captured chunk: on a hooked TLS socket only plaintext may appear
+    s = Snoop("--raw", "-p", WORKER, json_out=False)
+    assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt") == "200 "
+    lines = s.stop()
+    heads = [ln for ln in lines if ln[:1].isdigit()]
+    assert any("TLS(libssl.so" in ln for ln in heads), lines[:20]
+    after_tls = False
+    for ln in heads:
+        after_tls |= "TLS(" in ln
+        assert not (after_tls and ln.endswith("syscall")), heads
+
+
+run_tests(globals())
