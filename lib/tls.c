@@ -742,7 +742,16 @@ void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 			snprintf(buf, len, "%s", t->names[i].name);
 			return;
 		}
+	/* the process may be gone already: with one library hooked, it is that one */
 	snprintf(buf, len, "openssl");
+	for (size_t i = 0, named = 0; i < t->ntargets; i++) {
+		if (t->targets[i].state != HS_TLS_HOOKED)
+			continue;
+		if (!named++)
+			snprintf(buf, len, "%s", t->targets[i].lib);
+		else if (strcmp(buf, t->targets[i].lib))
+			snprintf(buf, len, "openssl");
+	}
 	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
 	f = fopen(p, "re");
 	if (f) {
