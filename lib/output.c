@@ -1085,13 +1085,20 @@ static int flush_buf(struct hs_output *out)
 
 	if (!ret && b->len && fwrite(b->p, 1, b->len, out->f) != b->len)
 		ret = errno ? -errno : -EIO;
-	if (fflush(out->f) != 0 && !ret)
+	if (!out->o.batch && fflush(out->f) != 0 && !ret)
 		ret = errno ? -errno : -EIO;
 	if (!ret && ferror(out->f))
 		ret = -EIO;
 	b->len = 0;
 	b->err = 0;
 	return ret;
+}
+
+int hs_output_flush(struct hs_output *out)
+{
+	if (fflush(out->f) != 0 || ferror(out->f))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 int hs_output_exchange(struct hs_output *out, const struct hs_exchange *ex)

@@ -14,6 +14,8 @@ struct hs_output_opts {
 	const char *const *redact_names;	/* extra header names to redact */
 	size_t nredact;
 	int64_t mono_to_real_ns;	/* add to CLOCK_MONOTONIC ns to get wall-clock ns */
+	int batch;			/* do not flush per exchange: the caller calls
+					 * hs_output_flush() after each batch of records */
 };
 
 struct hs_output;
@@ -24,6 +26,8 @@ int hs_output_exchange(struct hs_output *out, const struct hs_exchange *ex);
 /* --raw: write one captured chunk of a connection (dir 0: written, 1: read) and flush. */
 int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
 		  const uint8_t *data, size_t len, uint64_t ts);
+/* Flush what batch mode has written. Returns 0 or negative errno. */
+int hs_output_flush(struct hs_output *out);
 void hs_output_free(struct hs_output *out);
 
 #endif
