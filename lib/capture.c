@@ -218,7 +218,7 @@ int hs_capture_add_pid(struct hs_capture *c, uint32_t pid)
 				    BPF_ANY);
 }
 
-int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX])
+int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *vals;
@@ -228,15 +228,19 @@ int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX])
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t k = 0; k < HS_CNT_MAX; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		out[k] = 0;
-		if (bpf_map__lookup_elem(c->skel->maps.counters, &k, sizeof(k), vals,
-					 ncpu * sizeof(*vals), 0) == 0)
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals, ncpu * sizeof(*vals), 0) == 0)
 			for (int i = 0; i < ncpu; i++)
 				out[k] += vals[i];
 	}
 	free(vals);
 	return 0;
+}
+
+int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX])
+{
+	return hs_percpu_sum(c->skel->maps.counters, HS_CNT_MAX, out);
 }
 
 struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c)

@@ -37,6 +37,10 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 int hs_capture_poll(struct hs_capture *c, int timeout_ms);
 /* Adds a tgid to the traced set (only when opened with pids). */
 int hs_capture_add_pid(struct hs_capture *c, uint32_t pid);
+struct bpf_map;
+
+/* Entries 0..n-1 of a per-CPU array map of u64 counters, each summed over CPUs. */
+int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out);
 /* Kernel-side counters summed over CPUs (enum hs_counter). */
 int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX]);
 void hs_capture_free(struct hs_capture *c);

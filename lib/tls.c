@@ -19,6 +19,7 @@
 #include <libelf.h>
 
 #include "httpsnoop.skel.h"
+#include "capture.h"
 #include "tls.h"
 
 enum { F_READ = 0, F_WRITE, F_READ_EX, F_WRITE_EX, F_FREE, F_MAX };
@@ -774,23 +775,7 @@ found:
 
 int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < HS_TLS_CNT_MAX; k++) {
-		out[k] = 0;
-		if (bpf_map__lookup_elem(t->skel->maps.ssl_stats, &k, sizeof(k), vals,
-					 ncpu * sizeof(*vals), 0) == 0)
-			for (int i = 0; i < ncpu; i++)
-				out[k] += vals[i];
-	}
-	free(vals);
-	return 0;
+	return hs_percpu_sum(t->skel->maps.ssl_stats, HS_TLS_CNT_MAX, out);
 }
 
 void hs_tls_free(struct hs_tls *t)
