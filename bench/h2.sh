@@ -19,34 +19,11 @@ for p in h2load nginx nghttpd openssl; do
   command -v "$p" > /dev/null || { echo "h2.sh: $p is not installed"; exit 1; }
 done
 
-mkdir -p "$dir/html" "$dir/logs" "$dir/tmp"
+. "$(dirname "$0")/nginx.sh"
+bench_nginx "$dir" "ssl http2"
+pids+=("$master")
+target=$worker
 head -c 1024 /dev/zero | tr '\0' 'x' > "$dir/html/index.html"	# 1 KiB page
-port=$(free_port)
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2> /dev/null
-cat > "$dir/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-user root;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
-  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
-  server {
-    listen 127.0.0.1:$port ssl http2;
-    ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;
-    keepalive_requests 1000000;	# h2load does not reconnect: one connection, all requests
-    root $dir/html;
-  }
-}
-EOF
-nginx -p "$dir" -c "$dir/nginx.conf" &
-master=$!; pids+=("$master")
-sleep 0.5
-target=$(pgrep -P "$master" | head -1)
 url="https://127.0.0.1:$port/index.html"
 
 # Can this build capture OpenSSL? One request traced tells.

@@ -8,27 +8,10 @@ hs=$(realpath "${1:-build/httpsnoop}")
 secs=${2:-5}
 runs=${3:-3}
 dir=$(mktemp -d /tmp/hs-bench.XXXXXX)
-chmod 755 "$dir"
-trap 'kill $(cat "$dir/nginx.pid" 2>/dev/null) 2>/dev/null; rm -rf "$dir"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$dir/logs" "$dir/html"
-cat > "$dir/nginx.conf" <<CONF
-worker_processes 1;
-user root;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$port;
-    location / { default_type text/plain; return 200 "hello, benchmark\n"; }
-  }
-}
-CONF
-nginx -p "$dir" -c "$dir/nginx.conf"
-sleep 0.5
-worker=$(pgrep -P "$(cat "$dir/nginx.pid")" | head -1)
+master=
+trap '[ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
+. "$(dirname "$0")/nginx.sh"
+bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
 url="http://127.0.0.1:$port/"
 
 wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }

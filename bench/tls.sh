@@ -14,36 +14,9 @@ dir=$(mktemp -d /tmp/hs-tlsbench.XXXXXX)
 chmod 755 "$dir"
 master=
 trap '[ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-
-mkdir -p "$dir/html" "$dir/logs" "$dir/tmp"
+. "$(dirname "$0")/nginx.sh"
+bench_nginx "$dir" ssl
 head -c 612 /dev/zero | tr '\0' 'x' > "$dir/html/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2> /dev/null
-cat > "$dir/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-user root;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
-  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;
-    root $dir/html;
-  }
-}
-EOF
-nginx -p "$dir" -c "$dir/nginx.conf" &
-master=$!
-for _ in $(seq 100); do worker=$(pgrep -P "$master" || true); [ -n "$worker" ] && break; sleep 0.05; done
-[ -n "$worker" ] || { echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1; }
-sleep 0.3
 url="https://127.0.0.1:$port/index.html"
 
 wrk_run() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }

@@ -1,0 +1,41 @@
+# nginx.sh: sourced by the benchmarks. bench_nginx DIR LISTEN_FLAGS [DIRECTIVES] starts nginx
+# (one worker, its own prefix in DIR, a self-signed certificate when LISTEN_FLAGS has ssl) on a
+# free loopback port serving DIR/html plus DIRECTIVES, and sets port, master and worker.
+bench_nginx() {
+  local dir=$1 flags=${2:-} extra=${3:-}
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$dir/html" "$dir/logs" "$dir/tmp"
+  chmod 755 "$dir"
+  local ssl=""
+  if [[ $flags == *ssl* ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+      -keyout "$dir/key.pem" -out "$dir/cert.pem" 2> /dev/null
+    ssl="ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;"
+  fi
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  keepalive_requests 1000000;	# load generators keep one connection for all requests
+  server {
+    listen 127.0.0.1:$port $flags;
+    $ssl
+    root $dir/html;
+    $extra
+  }
+}
+CONF
+  nginx -p "$dir" -c "$dir/nginx.conf" &
+  master=$!
+  worker=
+  for _ in $(seq 100); do worker=$(pgrep -P "$master" | head -1 || true); [ -n "$worker" ] && break; sleep 0.05; done
+  [ -n "$worker" ] || { echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1; }
+  sleep 0.3
+}
