@@ -187,6 +187,16 @@ def test_missing_pid_is_an_error():
     assert p.returncode == 2 and "abc" in p.stderr, p.stderr
 
 
+def test_non_root_is_a_clear_error():
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", sys.argv[1], "-p", str(PY.pid)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs root" in lines[0], p.stderr
+    assert p.stdout == ""
+
+
 def test_exits_when_target_exits():
     port = free_port()
     srv = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",

@@ -7,8 +7,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, free_port, nginx, one, require_root_bpf,  # noqa: E402
-                run_tests, wait_port)
+from hs import (Proc, Snoop, find, free_port, make_cert, one,  # noqa: E402
+                require_root_bpf, run_tests, wait_port)
 
 require_root_bpf()
 
@@ -46,6 +46,19 @@ def serve(port, bind="127.0.0.1", cgroup=None):
 
 
 IN_PORT, OUT_PORT = free_port(), free_port()
+TLS_PORT = free_port()
+TLS_DIR = f"/tmp/hs-targets-tls-{os.getpid()}"
+os.makedirs(TLS_DIR, exist_ok=True)
+make_cert(TLS_DIR)
+TLS_SERVER = Proc([sys.executable, "-c", f"""
+import http.server, ssl
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", {TLS_PORT}), http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("{TLS_DIR}/cert.pem", "{TLS_DIR}/key.pem")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+"""], cwd="/tmp")
+wait_port(TLS_PORT)
 INSIDE = serve(IN_PORT, cgroup=container(ID))
 container(OTHER_ID)
 OUTSIDE = serve(OUT_PORT)
@@ -118,6 +131,46 @@ def test_host_filter_ipv4_and_ipv6():
     assert e["connection"]["remote"]["addr"] in ("127.0.0.3", "::ffff:127.0.0.3"), e["connection"]
     e = one(ex, target="/?v6")
     assert e["connection"]["remote"]["addr"] == "::1", e["connection"]
+
+
+def test_whole_machine_tls_clients_started_later():
+    s = Snoop("--port", TLS_PORT)
+    # both clients start after httpsnoop; their TLS library is hooked for every process
+    assert curl(f"https://127.0.0.1:{TLS_PORT}/?curl", "-k") == "200"
+    subprocess.run([sys.executable, "-c",
+                    "import ssl, urllib.request as u; "
+                    f"u.urlopen('https://127.0.0.1:{TLS_PORT}/?python', "
+                    "context=ssl._create_unverified_context()).read()"], check=True, timeout=30)
+    ex = s.stop()
+    for target, comm in (("/?curl", "curl"), ("/?python", "python3")):
+        got = find(ex, method="GET", target=target, status=200)
+        clients = [e for e in got if e["connection"]["role"] == "client"]
+        servers = [e for e in got if e["connection"]["role"] == "server"]
+        assert len(clients) == 1 and len(servers) == 1, (target, got)
+        assert clients[0]["process"]["comm"] == comm and clients[0]["connection"]["tls"]
+        assert servers[0]["process"]["pid"] == TLS_SERVER.pid and servers[0]["connection"]["tls"]
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_memory_bounded_with_many_short_lived_processes():
+    s = Snoop("--port", OUT_PORT)
+    before = rss_kib(s.p.pid)
+    # 2000 processes come and go, 200 of them with a connection each
+    subprocess.run(["bash", "-c", "for i in $(seq 1800); do /bin/true; done"], check=True)
+    subprocess.run(["bash", "-c", f"for i in $(seq 200); do curl -s -o /dev/null "
+                    f"http://127.0.0.1:{OUT_PORT}/?short; done"], check=True, timeout=300)
+    time.sleep(1.5)
+    after = rss_kib(s.p.pid)
+    assert s.p.poll() is None, "httpsnoop died"
+    ex = s.stop()
+    assert len(find(ex, target="/?short", status=200)) == 400, len(ex)	# both sides each
+    assert after - before < 16 * 1024, f"RSS grew from {before} to {after} KiB"
 
 
 def test_filter_option_errors():
