@@ -83,6 +83,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t sz)
 	p = realloc(*arr, ncap * sz);
 	if (!p)
 		return -ENOMEM;
+	/* new entries start zeroed: callers fill only some fields */
+	memset((char *)p + *cap * sz, 0, (ncap - *cap) * sz);
 	*arr = p;
 	*cap = ncap;
 	return 0;
