@@ -118,10 +118,8 @@ static void on_exchange(const struct hs_exchange *ex, void *ctx)
 		stop = 1;
 		return;
 	}
-	if (a->count && ++a->printed >= a->count)
+	if (++a->printed == a->count)
 		stop = 1;
-	else if (!a->count)
-		a->printed++;
 }
 
 static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, size_t len,

@@ -210,14 +210,6 @@ int hs_capture_poll(struct hs_capture *c, int timeout_ms)
 	return c->nread;
 }
 
-int hs_capture_add_pid(struct hs_capture *c, uint32_t pid)
-{
-	uint8_t one = 1;
-
-	return bpf_map__update_elem(c->skel->maps.pids, &pid, sizeof(pid), &one, sizeof(one),
-				    BPF_ANY);
-}
-
 int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus();

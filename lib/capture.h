@@ -35,8 +35,6 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 		    void *ctx, char *why, size_t whylen);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno. */
 int hs_capture_poll(struct hs_capture *c, int timeout_ms);
-/* Adds a tgid to the traced set (only when opened with pids). */
-int hs_capture_add_pid(struct hs_capture *c, uint32_t pid);
 struct bpf_map;
 
 /* Entries 0..n-1 of a per-CPU array map of u64 counters, each summed over CPUs. */
