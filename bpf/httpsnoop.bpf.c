@@ -74,11 +74,21 @@ struct {
 	__type(value, u64);
 } counters SEC(".maps");
 
-/* Per-socket state: bytes seen per direction, and whether a TLS probe owns its plaintext. */
+/* Per TCP socket, keyed by the address of its struct sock: bytes seen per direction, whether
+ * a TLS probe owns its plaintext, and what every record of it carries, read once when the
+ * socket is first seen. The inode number tells a new socket whose struct sock reuses the
+ * memory of a freed one that we never saw closed (its process exited). */
 struct sock_state {
 	u64 pos[2];
+	u64 ino;
+	u64 cgroup_id;		/* of the process that first moved data on it */
+	u8 laddr[16];		/* as in struct hs_rec */
+	u8 raddr[16];
+	u16 family;
+	u16 lport;
+	u16 rport;
+	u8 wanted;		/* passes --port and --host */
 	u8 tls;
-	u8 pad[7];
 };
 
 struct {
@@ -88,7 +98,7 @@ struct {
 	__type(value, struct sock_state);
 } socks SEC(".maps");
 
-/* A data syscall between its enter and exit tracepoints. */
+/* A finished data syscall. */
 enum call_kind { CALL_BUF = 0, CALL_IOV = 1, CALL_MSG = 2, CALL_SENDFILE = 3 };
 
 struct call_args {
@@ -98,15 +108,7 @@ struct call_args {
 	s32 fd;
 	u8 dir;
 	u8 kind;
-	u8 pad[6];
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, struct call_args);
-} calls SEC(".maps");
 
 /* Where emit_data() is in a call's bytes. It lives in map memory, not in registers: values
  * loaded from memory are unknown to the verifier, so every iteration of the copy loop
@@ -127,6 +129,7 @@ struct rec_buf {
 	struct hs_rec h;
 	u8 data[HS_CHUNK];
 	struct cursor c;
+	u64 unwoken;		/* bytes sent from this CPU since the last wake-up */
 };
 
 struct {
@@ -168,17 +171,16 @@ static __always_inline bool traced(u64 pid_tgid)
 	return true;
 }
 
-/* The struct sock behind fd when fd is a TCP socket (IPv4 or IPv6), else NULL.
+/* The struct sock behind fd when fd is a socket, else NULL; *ino is the socket's inode number.
  * Walks task->files->fdt->fd[fd] so sockets opened before we started are known too. */
-static __always_inline struct sock *tcp_sock_of_fd(s32 fd)
+static __always_inline struct sock *sock_of_fd(s32 fd, u64 *ino)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
+	struct inode *in;
 	struct socket *so;
-	struct sock *sk;
-	u16 family;
 
 	if (fd < 0)
 		return NULL;
@@ -188,45 +190,30 @@ static __always_inline struct sock *tcp_sock_of_fd(s32 fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	in = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(in, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
+	*ino = BPF_CORE_READ(in, i_ino);
 	so = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(so, sk);
-	if (!sk)
-		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return NULL;
-	if (BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return NULL;
-	return sk;
+	return BPF_CORE_READ(so, sk);
 }
 
-/* --port and --host: decided per socket, once its addresses are known. */
-static __always_inline bool sock_wanted(struct sock *sk)
+/* --port and --host, decided once per socket from its addresses. */
+static __always_inline bool sock_wanted(const struct sock_state *st)
 {
-	if (filter_ports) {
-		u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		u16 rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-
-		if (!bpf_map_lookup_elem(&ports, &lport) && !bpf_map_lookup_elem(&ports, &rport))
-			return false;
-	}
+	if (filter_ports && !bpf_map_lookup_elem(&ports, &st->lport) &&
+	    !bpf_map_lookup_elem(&ports, &st->rport))
+		return false;
 	if (filter_hosts) {
 		struct addr_key k = {};
 
-		if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {
-			BPF_CORE_READ_INTO((struct in6_addr *)k.addr, sk, __sk_common.skc_v6_daddr);
-			/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d */
-			if (((u32 *)k.addr)[0] == 0 && ((u32 *)k.addr)[1] == 0 &&
-			    ((u32 *)k.addr)[2] == __builtin_bswap32(0xffff)) {
-				((u32 *)k.addr)[0] = ((u32 *)k.addr)[3];
-				((u32 *)k.addr)[2] = 0;
-				((u32 *)k.addr)[3] = 0;
-			}
-		} else {
-			BPF_CORE_READ_INTO((u32 *)k.addr, sk, __sk_common.skc_daddr);
+		__builtin_memcpy(k.addr, st->raddr, sizeof(k.addr));
+		/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d */
+		if (st->family == AF_INET6 && ((u32 *)k.addr)[0] == 0 && ((u32 *)k.addr)[1] == 0 &&
+		    ((u32 *)k.addr)[2] == __builtin_bswap32(0xffff)) {
+			((u32 *)k.addr)[0] = ((u32 *)k.addr)[3];
+			((u32 *)k.addr)[2] = 0;
+			((u32 *)k.addr)[3] = 0;
 		}
 		if (!bpf_map_lookup_elem(&hosts, &k))
 			return false;
@@ -234,9 +221,56 @@ static __always_inline bool sock_wanted(struct sock *sk)
 	return true;
 }
 
-static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd)
+/* A TCP socket seen for the first time: its state, or NULL for other sockets. */
+static __noinline struct sock_state *sock_new(struct sock *sk, u64 ino)
 {
-	struct sock *sk = (struct sock *)sock;
+	struct sock_state st = {};
+	u64 sock = (u64)sk;
+
+	if (!sk)
+		return NULL;
+	st.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((st.family != AF_INET && st.family != AF_INET6) ||
+	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	st.ino = ino;
+	st.cgroup_id = bpf_get_current_cgroup_id();
+	st.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	st.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (st.family == AF_INET6) {
+		/* through struct in6_addr: all 16 bytes (an array would give sizeof one byte) */
+		BPF_CORE_READ_INTO((struct in6_addr *)st.laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)st.raddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((u32 *)st.laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((u32 *)st.raddr, sk, __sk_common.skc_daddr);
+	}
+	st.wanted = sock_wanted(&st);
+	bpf_map_update_elem(&socks, &sock, &st, BPF_ANY);
+	return bpf_map_lookup_elem(&socks, &sock);
+}
+
+/* The state of the socket behind fd when it is a TCP socket, else NULL; *sock is its
+ * identity. fresh: the socket was just created (connect, accept), its state starts over. */
+static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
+{
+	struct sock_state *st;
+	u64 ino = 0;
+	struct sock *sk = sock_of_fd(fd, &ino);
+
+	*sock = (u64)sk;
+	if (!sk)
+		return NULL;
+	st = fresh ? NULL : bpf_map_lookup_elem(&socks, sock);
+	if (st && st->ino == ino)
+		return st;
+	return sock_new(sk, ino);
+}
+
+static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd,
+					const struct sock_state *st)
+{
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	h->type = type;
@@ -244,7 +278,7 @@ static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s3
 	h->ts_ns = bpf_ktime_get_ns();
 	h->sock = sock;
 	h->pos = 0;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->cgroup_id = st->cgroup_id;
 	h->pid = pid_tgid >> 32;
 	h->tid = (u32)pid_tgid;
 	h->fd = fd;
@@ -253,46 +287,33 @@ static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s3
 	h->dir = 0;
 	h->source = HS_SRC_SYSCALL;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	h->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	h->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	h->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (h->family == AF_INET6) {
-		/* through struct in6_addr: all 16 bytes (an array would give sizeof one byte) */
-		BPF_CORE_READ_INTO((struct in6_addr *)h->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)h->raddr, sk, __sk_common.skc_v6_daddr);
-	} else {
-		__builtin_memset(h->laddr, 0, sizeof(h->laddr));
-		__builtin_memset(h->raddr, 0, sizeof(h->raddr));
-		BPF_CORE_READ_INTO((u32 *)h->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((u32 *)h->raddr, sk, __sk_common.skc_daddr);
-	}
+	h->family = st->family;
+	h->lport = st->lport;
+	h->rport = st->rport;
+	__builtin_memcpy(h->laddr, st->laddr, sizeof(h->laddr));
+	__builtin_memcpy(h->raddr, st->raddr, sizeof(h->raddr));
 }
 
-/* Send the scratch record with cap data bytes. */
+/* Send the scratch record with cap data bytes. The reader is woken once per wakeup_bytes
+ * sent from this CPU, not per record (a wake-up is an interrupt; between them the reader
+ * polls with a timeout), and without reading the ring's positions, which the reader's CPU
+ * keeps writing. */
 static __always_inline void submit(struct rec_buf *r, u32 cap)
 {
-	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
-		    BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (cap > HS_CHUNK)
 		cap = HS_CHUNK;
 	r->h.cap = cap;
+	r->unwoken += sizeof(r->h) + cap;
+	if (r->unwoken >= wakeup_bytes) {
+		r->unwoken = 0;
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
 	if (bpf_ringbuf_output(&events, r, sizeof(r->h) + cap, flags)) {
 		count(HS_CNT_LOST_RECORDS, 1);
 		count(HS_CNT_LOST_BYTES, cap);
 	}
-}
-
-static __always_inline struct sock_state *sock_state(u64 sock)
-{
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
-
-	if (st)
-		return st;
-	struct sock_state zero = {};
-
-	bpf_map_update_elem(&socks, &sock, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&socks, &sock);
 }
 
 /* Emit the ret bytes of a finished call as DATA records of up to HS_CHUNK bytes each.
@@ -360,17 +381,16 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 }
 
 /* Emit ret bytes of a finished call as records of the given source. */
-static __always_inline void emit_call(struct call_args *a, long ret, u8 source)
+static __always_inline void emit_call(struct call_args *a, struct sock_state *st, long ret,
+				      u8 source)
 {
 	struct rec_buf *r;
-	struct sock_state *st;
 	u32 zero = 0;
 
 	r = bpf_map_lookup_elem(&scratch, &zero);
-	st = sock_state(a->sock);
-	if (!r || !st)
+	if (!r)
 		return;
-	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd);
+	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd, st);
 	r->h.dir = a->dir;
 	r->h.source = source;
 
@@ -394,45 +414,65 @@ static __always_inline void emit_call(struct call_args *a, long ret, u8 source)
 	}
 }
 
-static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir); /* openssl.bpf.h */
+static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct sock_state *st,
+					       u8 dir); /* openssl.bpf.h */
+static __always_inline bool openssl_in_call(u64 id);
 
-static __always_inline int enter_call(s32 fd, u64 buf, u32 iovcnt, u8 dir, u8 kind)
+/* The first three arguments of the current system call, read at its exit tracepoint: the
+ * registers saved at entry are still in the task's pt_regs (only the return value register
+ * changes), so no enter tracepoint and no map entry per call are needed. Kernels before 5.15
+ * lack bpf_task_pt_regs(); there the frame is found at the top of the kernel stack as
+ * task_pt_regs() does on x86-64 (THREAD_SIZE 16 KiB, no padding). */
+#define HS_THREAD_SIZE 16384
+
+static __always_inline bool syscall_args(u64 arg[3])
+{
+	struct pt_regs *regs;
+	u64 v[3];
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		regs = (struct pt_regs *)((u64)BPF_CORE_READ(task, stack) + HS_THREAD_SIZE) - 1;
+	}
+	/* x86-64: arguments in di, si, dx; dx, si, di are adjacent in that order */
+	if (bpf_probe_read_kernel(v, sizeof(v), &regs->dx))
+		return false;
+	arg[0] = v[2];
+	arg[1] = v[1];
+	arg[2] = v[0];
+	return true;
+}
+
+/* The exit of a read/write-family call: emit the ret bytes it moved on a wanted TCP socket. */
+static __always_inline int data_call(long ret, u8 dir, u8 kind)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct call_args a = {};
-	struct sock *sk;
+	struct sock_state *st;
+	u64 arg[3], sock;
 
-	if (!traced(id))
+	/* a failed call moved no bytes; only a TLS library's own calls still tell its socket */
+	if (ret <= 0 && !openssl_in_call(id))
 		return 0;
-	sk = tcp_sock_of_fd(fd);
-	if (!sk || !sock_wanted(sk))
+	if (!traced(id) || !syscall_args(arg))
 		return 0;
-	openssl_on_syscall(id, fd, (u64)sk, dir);
-	a.sock = (u64)sk;
-	a.buf = buf;
-	a.iovcnt = iovcnt;
-	a.fd = fd;
+	st = sock_of(arg[0], &sock, false);
+	if (!st || !st->wanted)
+		return 0;
+	openssl_on_syscall(id, arg[0], sock, st, dir);
+	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
+	if (ret <= 0 || st->tls)
+		return 0;
+	a.sock = sock;
+	a.buf = kind == CALL_SENDFILE ? 0 : arg[1];
+	a.iovcnt = kind == CALL_IOV ? arg[2] : 0;
+	a.fd = arg[0];
 	a.dir = dir;
 	a.kind = kind;
-	bpf_map_update_elem(&calls, &id, &a, BPF_ANY);
-	return 0;
-}
-
-static __always_inline int exit_call(long ret)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(&calls, &id);
-
-	if (!a)
-		return 0;
-	if (ret > 0) {
-		struct sock_state *st = bpf_map_lookup_elem(&socks, &a->sock);
-
-		/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
-		if (!st || !st->tls)
-			emit_call(a, ret, HS_SRC_SYSCALL);
-	}
-	bpf_map_delete_elem(&calls, &id);
+	emit_call(&a, st, ret, HS_SRC_SYSCALL);
 	return 0;
 }
 
@@ -443,13 +483,11 @@ static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 
 {
 	struct call_args a = {};
 	struct sock_state *st;
-	struct sock *sk = tcp_sock_of_fd(fd);
 
-	if (!sk || !len || !sock_wanted(sk))
+	if (!len)
 		return;
-	a.sock = (u64)sk;
-	st = sock_state(a.sock);
-	if (!st)
+	st = sock_of(fd, &a.sock, false);
+	if (!st || !st->wanted)
 		return;
 	if (!st->tls) {
 		st->tls = 1;
@@ -459,94 +497,69 @@ static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 
 	a.fd = fd;
 	a.dir = dir;
 	a.kind = CALL_BUF;
-	emit_call(&a, len, source);
+	emit_call(&a, st, len, source);
 }
 
 #define ARG(i) ((u64)ctx->args[i])
 
-SEC("tracepoint/syscalls/sys_enter_read")
-int enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_BUF);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_BUF);
-}
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), ARG(2), HS_DIR_INGRESS, CALL_IOV);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_INGRESS, CALL_MSG);
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_BUF);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_BUF);
-}
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), ARG(2), HS_DIR_EGRESS, CALL_IOV);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), ARG(1), 0, HS_DIR_EGRESS, CALL_MSG);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_call(ARG(0), 0, 0, HS_DIR_EGRESS, CALL_SENDFILE);
-}
-
 SEC("tracepoint/syscalls/sys_exit_read")
-int exit_read(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF);
+}
+
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF);
+}
+
 SEC("tracepoint/syscalls/sys_exit_readv")
-int exit_readv(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_IOV);
+}
+
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_MSG);
+}
+
 SEC("tracepoint/syscalls/sys_exit_write")
-int exit_write(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF);
+}
+
 SEC("tracepoint/syscalls/sys_exit_sendto")
-int exit_sendto(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF);
+}
+
 SEC("tracepoint/syscalls/sys_exit_writev")
-int exit_writev(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_IOV);
+}
+
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_MSG);
+}
+
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int exit_sendfile(struct trace_event_raw_sys_exit *ctx) { return exit_call(ctx->ret); }
+int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
+{
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_SENDFILE);
+}
 
 /* Connection lifecycle: connect/accept give the role, close frees the socket's state. */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, s32);
-} connects SEC(".maps");
-
-static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags)
+static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
+					const struct sock_state *st)
 {
 	struct rec_buf *r;
 	u32 zero = 0;
@@ -554,51 +567,38 @@ static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags)
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return;
-	fill_header(&r->h, type, sock, fd);
+	fill_header(&r->h, type, sock, fd, st);
 	r->h.flags = flags;
 	submit(r, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	s32 fd = ARG(0);
-
-	if (traced(id))
-		bpf_map_update_elem(&connects, &id, &fd, BPF_ANY);
-	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	s32 *fd = bpf_map_lookup_elem(&connects, &id);
-	struct sock *sk;
+	struct sock_state *st;
+	u64 arg[3], sock;
 
-	if (!fd)
-		return 0;
 	/* 0, or -EINPROGRESS (-115) for a non-blocking connect */
-	if (ctx->ret == 0 || ctx->ret == -115) {
-		sk = tcp_sock_of_fd(*fd);
-		if (sk && sock_wanted(sk))
-			emit_simple(HS_REC_OPEN, (u64)sk, *fd, HS_RF_CONNECT);
-	}
-	bpf_map_delete_elem(&connects, &id);
+	if ((ctx->ret != 0 && ctx->ret != -115) || !traced(id) || !syscall_args(arg))
+		return 0;
+	st = sock_of(arg[0], &sock, true);
+	if (st && st->wanted)
+		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
 	return 0;
 }
 
 static __always_inline int exit_accept(long ret)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	struct sock *sk;
+	struct sock_state *st;
+	u64 sock;
 
 	if (ret < 0 || !traced(id))
 		return 0;
-	sk = tcp_sock_of_fd(ret);
-	if (sk && sock_wanted(sk))
-		emit_simple(HS_REC_OPEN, (u64)sk, ret, HS_RF_ACCEPT);
+	st = sock_of(ret, &sock, true);
+	if (st && st->wanted)
+		emit_simple(HS_REC_OPEN, sock, ret, HS_RF_ACCEPT, st);
 	return 0;
 }
 
@@ -611,19 +611,19 @@ SEC("tracepoint/syscalls/sys_enter_close")
 int enter_close(struct trace_event_raw_sys_enter *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
+	struct sock_state *st;
 	struct sock *sk;
-	u64 sock;
+	u64 sock, ino = 0;
 
 	if (!traced(id))
 		return 0;
-	sk = tcp_sock_of_fd(ARG(0));
-	if (!sk)
-		return 0;
+	sk = sock_of_fd(ARG(0), &ino);
 	sock = (u64)sk;
-	/* only sockets that carried data have state, and only those interest user space */
-	if (!bpf_map_lookup_elem(&socks, &sock))
+	/* only sockets we have state for interest user space */
+	if (!sk || !(st = bpf_map_lookup_elem(&socks, &sock)))
 		return 0;
-	emit_simple(HS_REC_CLOSE, sock, ARG(0), 0);
+	if (st->ino == ino && st->wanted)
+		emit_simple(HS_REC_CLOSE, sock, ARG(0), 0, st);
 	bpf_map_delete_elem(&socks, &sock);
 	return 0;
 }
@@ -638,7 +638,6 @@ int process_exit(void *ctx)
 	/* the thread group ends when its leader exits; other threads are not interesting */
 	if ((u32)id != (u32)(id >> 32) || !traced(id))
 		return 0;
-	bpf_map_delete_elem(&calls, &id);
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;

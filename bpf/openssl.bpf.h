@@ -120,9 +120,9 @@ static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd)
 
 /* Emits a copied SSL_write as the plaintext of socket sock (fd); the bytes beyond the
  * copy are reported as not captured. */
-static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock)
+static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock,
+					 struct sock_state *st)
 {
-	struct sock_state *st = sock_state(sock);
 	struct rec_buf *r;
 	u32 zero = 0;
 	u64 n = p->len;
@@ -136,7 +136,7 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 	}
 	if (n > HS_CHUNK)
 		n = HS_CHUNK;
-	fill_header(&r->h, HS_REC_DATA, sock, fd);
+	fill_header(&r->h, HS_REC_DATA, sock, fd, st);
 	r->h.dir = HS_DIR_EGRESS;
 	r->h.source = HS_SRC_OPENSSL;
 	r->h.pos = st->pos[0];
@@ -157,19 +157,26 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 	}
 }
 
-/* Called by enter_call() for a TCP socket of a traced thread. */
-static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir)
+/* Whether the thread is inside an SSL call (its failed socket calls still tell the fd). */
+static __always_inline bool openssl_in_call(u64 id)
 {
 	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
-	struct sock_state *st;
+
+	return t && t->in_call;
+}
+
+/* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
+static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct sock_state *st,
+					       u8 dir)
+{
+	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
 
 	if (!t)
 		return;
 	if (t->in_call) {
 		/* the TLS library's own socket I/O: ciphertext, not reported */
 		t->fd = fd;
-		st = sock_state(sock);
-		if (st && !st->tls) {
+		if (!st->tls) {
 			st->tls = 1;
 			st->pos[0] = st->pos[1] = 0;
 		}
@@ -188,7 +195,7 @@ static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, u8 dir)
 		ossl_remember(p->ssl, id >> 32, fd);
 		ossl_count(OSSL_CNT_DEFERRED, 1);
 		ossl_count(OSSL_CNT_BYTES, p->len);
-		ossl_emit_pending(p, fd, sock);
+		ossl_emit_pending(p, fd, sock, st);
 		bpf_map_delete_elem(&ssl_pend, &id);
 	}
 }

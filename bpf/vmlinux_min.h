@@ -42,6 +42,11 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
+/* Only to ask the running kernel whether it has a helper (bpf_core_enum_value_exists). */
+enum bpf_func_id {
+	BPF_FUNC_task_pt_regs = 175,
+};
+
 enum {
 	BPF_ANY = 0,
 	BPF_NOEXIST = 1,
@@ -88,6 +93,7 @@ struct socket {
 
 struct inode {
 	umode_t i_mode;
+	unsigned long i_ino;
 };
 
 struct file {
@@ -105,6 +111,7 @@ struct files_struct {
 };
 
 struct task_struct {
+	void *stack;
 	int pid;
 	int tgid;
 	struct files_struct *files;
