@@ -2,11 +2,13 @@
 # http1.sh: overhead of tracing nginx serving a small response over plaintext HTTP/1.1.
 # Alternates untraced and traced wrk runs (httpsnoop -p <worker> > /dev/null) and prints the
 # throughput ratio, exchanges printed vs requests completed, and records lost. Figures only.
+# The ratio is the median of the per-pair ratios (one untraced run, then one traced run): on a
+# shared machine a slow phase hits both runs of a pair, while a sum would let it pick a side.
 #   bench/http1.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 hs=$(realpath "${1:-build/httpsnoop}")
 secs=${2:-5}
-runs=${3:-3}
+runs=${3:-5}
 dir=$(mktemp -d /tmp/hs-bench.XXXXXX)
 master=
 trap '[ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
@@ -17,9 +19,9 @@ url="http://127.0.0.1:$port/"
 wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
 wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 
-base=0 traced=0 printed=0 completed=0 lost=0
+base=0 traced=0 printed=0 completed=0 lost=0 ratios=
 for i in $(seq "$runs"); do
-  r=$(wrk_rps); base=$(echo "$base + $r" | bc -l)
+  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
   "$hs" -p "$worker" > /dev/null 2> "$dir/hs.err" &
   hpid=$!
   for _ in $(seq 100); do grep -q tracing "$dir/hs.err" && break; sleep 0.05; done
@@ -29,9 +31,12 @@ for i in $(seq "$runs"); do
   kill -INT "$hpid"; wait "$hpid" || true
   printed=$((printed + $(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")))
   lost=$((lost + $(sed -n 's/.* captured, \([0-9]*\) lost.*/\1/p' "$dir/hs.err")))
-  printf 'run %d: untraced %.0f req/s, traced %.0f req/s\n' "$i" "$(echo "$base / $i" | bc -l)" "$r"
+  ratios="$ratios $(echo "$r / $u" | bc -l)"
+  printf 'run %d: untraced %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$r"
 done
-printf 'throughput ratio traced/untraced: %.3f\n' "$(echo "$traced / $base" | bc -l)"
+median=$(printf '%s\n' $ratios | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+printf 'throughput ratio traced/untraced: %.3f (median of %d pairs; ratio of the sums %.3f)\n' \
+  "$median" "$runs" "$(echo "$traced / $base" | bc -l)"
 printf 'exchanges printed: %d of %d requests completed (%.2f %%)\n' "$printed" "$completed" \
   "$(echo "100 * $printed / $completed" | bc -l)"
 printf 'records lost: %d\n' "$lost"

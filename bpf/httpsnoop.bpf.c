@@ -21,7 +21,7 @@ const volatile __u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this muc
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 << 20);		/* resized by user space */
+	__uint(max_entries, 8 << 20);		/* -B changes it */
 } events SEC(".maps");
 
 struct {
@@ -121,13 +121,14 @@ struct cursor {
 	u32 budget;		/* bytes that may still be copied */
 	u32 idx;		/* next iovec */
 	u32 iovcnt;
-	u32 pad;
+	u32 fill;		/* bytes gathered in data[] for the next record */
 };
 
-/* Scratch record: header + one chunk, per CPU (too large for the stack). */
+/* Scratch record: header + one chunk (and room to gather small iovecs), per CPU (too large
+ * for the stack). */
 struct rec_buf {
 	struct hs_rec h;
-	u8 data[HS_CHUNK];
+	u8 data[HS_CHUNK + HS_CHUNK / 2];
 	struct cursor c;
 	u64 unwoken;		/* bytes sent from this CPU since the last wake-up */
 };
@@ -316,11 +317,27 @@ static __always_inline void submit(struct rec_buf *r, u32 cap)
 	}
 }
 
+/* Send the fill bytes gathered in r->data as one DATA record. */
+static __always_inline void flush_data(struct rec_buf *r, struct sock_state *st, u8 dir)
+{
+	u32 fill = r->c.fill;
+
+	if (!fill)
+		return;
+	r->h.flags = 0;
+	r->h.pos = st->pos[dir];
+	r->h.len = fill;
+	submit(r, fill);
+	st->pos[dir] += fill;
+	r->c.fill = 0;
+}
+
 /* Emit the ret bytes of a finished call as DATA records of up to HS_CHUNK bytes each.
- * The bytes are in one buffer at iov (iovcnt 0) or in an iovec array; at most max_capture are copied
- * and one last record stands for the rest. Positions advance for every byte, so user space
- * sees exactly what was not captured. One flat loop over chunks and iovecs keeps the
- * verifier's work small. */
+ * The bytes are in one buffer at iov (iovcnt 0) or in an iovec array; small iovecs share a
+ * record (a response's headers and body are one record, not two). At most max_capture bytes
+ * are copied and one last record stands for the rest. Positions advance for every byte, so
+ * user space sees exactly what was not captured. One flat loop over chunks and iovecs keeps
+ * the verifier's work small. */
 static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 iov, u32 iovcnt,
 				 u64 left)
 {
@@ -334,7 +351,8 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 	c->budget = max_capture;
 	c->idx = 0;
 	c->iovcnt = iovcnt;
-	for (int i = 0; i < HS_MAX_CHUNKS + HS_MAX_IOV; i++) {
+	c->fill = 0;
+	for (int i = 0; i < HS_MAX_CHUNKS + 2 * HS_MAX_IOV; i++) {
 		if (!c->left)
 			break;
 		if (!c->cur_len) {
@@ -348,27 +366,35 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 			c->cur_len = v.iov_len < c->left ? v.iov_len : c->left;
 			continue;
 		}
-		u64 n = c->cur_len > HS_CHUNK ? HS_CHUNK : c->cur_len;
+		/* data[] is HS_CHUNK / 2 longer than a record: more bytes join a record only while
+		 * it holds less than that, so the verifier can see every copy fits */
+		if (c->fill >= HS_CHUNK / 2)
+			flush_data(r, st, dir);
+		u32 off = c->fill & (HS_CHUNK / 2 - 1);
+		u64 n = c->cur_len;
 
+		if (n > HS_CHUNK - off)
+			n = HS_CHUNK - off;
 		if (n > c->budget)
 			n = c->budget;
 		if (n == 0 || n > HS_CHUNK)
 			break;
-		r->h.flags = 0;
-		r->h.pos = st->pos[dir];
-		r->h.len = n;
-		if (bpf_probe_read_user(r->data, n, (void *)c->cur)) {
+		if (bpf_probe_read_user(r->data + off, n, (void *)c->cur)) {
+			flush_data(r, st, dir);
 			r->h.flags = HS_RF_UNCAPTURED;
+			r->h.pos = st->pos[dir];
+			r->h.len = n;
 			submit(r, 0);
+			st->pos[dir] += n;
 		} else {
-			submit(r, n);
+			c->fill = off + n;
 		}
-		st->pos[dir] += n;
 		c->cur += n;
 		c->cur_len -= n;
 		c->left -= n;
 		c->budget -= n;
 	}
+	flush_data(r, st, dir);
 	if (c->left) {
 		/* beyond the capture budget or the iovecs followed: one record for the rest */
 		r->h.flags = HS_RF_UNCAPTURED;
@@ -454,10 +480,12 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind)
 	struct sock_state *st;
 	u64 arg[3], sock;
 
+	if (!traced(id))
+		return 0;
 	/* a failed call moved no bytes; only a TLS library's own calls still tell its socket */
 	if (ret <= 0 && !openssl_in_call(id))
 		return 0;
-	if (!traced(id) || !syscall_args(arg))
+	if (!syscall_args(arg))
 		return 0;
 	st = sock_of(arg[0], &sock, false);
 	if (!st || !st->wanted)

@@ -58,6 +58,7 @@ static void help(void)
 "  -j, --json               one JSON object per exchange per line\n"
 "  -s, --snaplen BYTES      body bytes kept per message (default 4096; 0: 16 MiB)\n"
 "  -c, --count N            exit after N exchanges\n"
+"  -B, --buffer-size KiB    kernel ring buffer (default 8192; a power of two)\n"
 "      --raw                print the captured byte streams, no HTTP decoding\n"
 "      --no-redact          show Authorization, Cookie and Set-Cookie values\n"
 "      --redact-header NAME also hide this header's value (repeatable)\n"
@@ -273,6 +274,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "host", required_argument, NULL, OPT_HOST },
 		{ "count", required_argument, NULL, 'c' },
+		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -307,7 +309,7 @@ int main(int argc, char **argv)
 	uint64_t cnt[HS_CNT_MAX] = { 0 };
 
 	opterr = 0;	/* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, ":p:c:vjs:w:r:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:c:B:vjs:w:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			add_pids(&a, optarg);
@@ -336,6 +338,15 @@ int main(int argc, char **argv)
 		case 'c':
 			a.count = parse_num(optarg, LONG_MAX, "not a count: '%s'");
 			break;
+		case 'B': {
+			long kib = parse_num(optarg, 1 << 20, "not a buffer size (64 to 1048576 KiB): '%s'");
+
+			if (kib < 64 || (kib & (kib - 1)))
+				usage_error("the buffer size must be a power of two from 64 to 1048576 KiB: '%s'",
+					    optarg);
+			cap.ring_bytes = (size_t)kib << 10;
+			break;
+		}
 		case 'v':
 			oo.verbose++;
 			break;

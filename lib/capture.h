@@ -20,7 +20,7 @@ struct hs_capture_opts {
 					 * first 4 bytes, rest 0) */
 	size_t nhosts;
 	uint32_t max_capture;		/* bytes copied per call; 0: default (2 MiB) */
-	size_t ring_bytes;		/* ring buffer size; 0: default (64 MiB) */
+	size_t ring_bytes;		/* ring buffer size; 0: default (8 MiB) */
 };
 
 /* Called for each record, in ring order; data is valid during the call only. */

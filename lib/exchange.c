@@ -39,13 +39,17 @@ int hs_message_add_header(struct hs_message *m, const struct hs_limits *lim, int
 			return -ENOMEM;
 		*arr = grown;
 	}
+	/* name and value share one allocation, owned by name */
 	h = &(*arr)[*n];
 	memset(h, 0, sizeof(*h));
-	if (hs_set_str(&h->name, name, nlen) || hs_set_str(&h->value, value, vlen)) {
-		free(h->name);
-		free(h->value);
+	h->name = malloc(nlen + vlen + 2);
+	if (!h->name)
 		return -ENOMEM;
-	}
+	memcpy(h->name, name, nlen);
+	h->name[nlen] = '\0';
+	h->value = h->name + nlen + 1;
+	memcpy(h->value, value, vlen);
+	h->value[vlen] = '\0';
 	h->name_len = nlen;
 	h->value_len = vlen;
 	(*n)++;
@@ -86,10 +90,8 @@ void hs_message_add_body(struct hs_message *m, const struct hs_limits *lim,
 
 static void free_headers(struct hs_header *h, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		free(h[i].name);
-		free(h[i].value);
-	}
 	free(h);
 }
 

@@ -27,7 +27,7 @@ struct hs_conninfo {
 
 struct hs_header {
 	char *name;			/* NUL-terminated copies; may contain any byte */
-	char *value;
+	char *value;			/* inside name's allocation: free(name) frees both */
 	uint32_t name_len, value_len;
 };
 

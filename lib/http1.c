@@ -579,17 +579,19 @@ static void fold(struct hs_http1 *d, struct hs_message *m, int trailer, const ch
 
 	if (!n)
 		return;
-	nv = realloc(h->value, h->value_len + sep + n + 1);
+	/* the value lives after the name, in the same allocation */
+	nv = realloc(h->name, h->name_len + 1 + h->value_len + sep + n + 1);
 	if (!nv) {
 		d->nomem = 1;
 		return;
 	}
+	h->name = nv;
+	h->value = nv + h->name_len + 1;
 	if (sep)
-		nv[h->value_len] = ' ';
-	memcpy(nv + h->value_len + sep, v, n);
+		h->value[h->value_len] = ' ';
+	memcpy(h->value + h->value_len + sep, v, n);
 	h->value_len += sep + n;
-	nv[h->value_len] = '\0';
-	h->value = nv;
+	h->value[h->value_len] = '\0';
 }
 
 static void field_line(struct hs_http1 *d, struct dir *s, const char *l, size_t len, int trailer)

@@ -29,6 +29,8 @@ struct hs_output {
 	FILE *f;
 	struct hs_output_opts o;
 	struct sb b;
+	time_t tm_sec;		/* the second tm holds (local time), -1: none yet */
+	struct tm tm;
 };
 
 /* Room for n more bytes and a NUL; 0 or -ENOMEM (then remembered in b->err). */
@@ -68,6 +70,20 @@ static void sb_puts(struct sb *b, const char *s)
 static void sb_putc(struct sb *b, char c)
 {
 	sb_put(b, &c, 1);
+}
+
+/* v in decimal, zero-padded to at least width digits: the per-exchange numbers, without
+ * printf's format parsing. */
+static void sb_uint(struct sb *b, uint64_t v, int width)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || (int)sizeof(tmp) - i < width);
+	sb_put(b, tmp + i, sizeof(tmp) - i);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -200,15 +216,24 @@ static void wall(const struct hs_output *out, uint64_t ts, time_t *sec, long *us
 	*usec = (long)(ns % 1000000000 / 1000);
 }
 
-static void put_clock(struct sb *b, const struct hs_output *out, uint64_t ts)
+static void put_clock(struct sb *b, struct hs_output *out, uint64_t ts)
 {
-	struct tm tm;
+	struct tm *tm = &out->tm;
 	time_t sec;
 	long usec;
 
 	wall(out, ts, &sec, &usec);
-	localtime_r(&sec, &tm);
-	sb_printf(b, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	if (sec != out->tm_sec) {
+		localtime_r(&sec, tm);
+		out->tm_sec = sec;
+	}
+	sb_uint(b, tm->tm_hour, 2);
+	sb_putc(b, ':');
+	sb_uint(b, tm->tm_min, 2);
+	sb_putc(b, ':');
+	sb_uint(b, tm->tm_sec, 2);
+	sb_putc(b, '.');
+	sb_uint(b, usec, 6);
 }
 
 static void json_time(struct sb *b, const struct hs_output *out, uint64_t ts)
@@ -242,10 +267,15 @@ static void put_endpoint(struct sb *b, int family, const uint8_t *a, uint16_t po
 	char s[INET6_ADDRSTRLEN];
 
 	fmt_addr(s, sizeof(s), family, a);
-	if (family == AF_INET6)
-		sb_printf(b, "[%s]:%u", s, port);
-	else
-		sb_printf(b, "%s:%u", s, port);
+	if (family == AF_INET6) {
+		sb_putc(b, '[');
+		sb_puts(b, s);
+		sb_puts(b, "]:");
+	} else {
+		sb_puts(b, s);
+		sb_putc(b, ':');
+	}
+	sb_uint(b, port, 1);
 }
 
 static const char *source_name(enum hs_source s)
@@ -424,7 +454,11 @@ static void put_ms(struct sb *b, const char *pre, uint64_t ns, int decimals, con
 	uint64_t div = decimals == 2 ? 10000 : 1000, v = (ns + div / 2) / div;
 	uint64_t scale = decimals == 2 ? 100 : 1000;
 
-	sb_printf(b, "%s%" PRIu64 ".%0*" PRIu64 "%s", pre, v / scale, decimals, v % scale, unit);
+	sb_puts(b, pre);
+	sb_uint(b, v / scale, 1);
+	sb_putc(b, '.');
+	sb_uint(b, v % scale, decimals);
+	sb_puts(b, unit);
 }
 
 /* ---- text ---- */
@@ -443,10 +477,15 @@ static const char *status_colour(int status)
 
 static void put_size(struct sb *b, const char *label, int present, uint64_t n)
 {
-	if (present)
-		sb_printf(b, " %s=%" PRIu64 "B", label, n);
-	else
-		sb_printf(b, " %s=-", label);
+	sb_putc(b, ' ');
+	sb_puts(b, label);
+	if (present) {
+		sb_putc(b, '=');
+		sb_uint(b, n, 1);
+		sb_putc(b, 'B');
+	} else {
+		sb_puts(b, "=-");
+	}
 }
 
 static void text_summary(struct hs_output *out, struct sb *b, const struct hs_exchange *ex)
@@ -461,7 +500,9 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 	cistr(comm, ci->comm, sizeof(ci->comm));
 	sb_putc(b, ' ');
 	esc_text_str(b, comm);
-	sb_printf(b, "[%u] %s ", ci->pid, ex->server ? "server" : "client");
+	sb_putc(b, '[');
+	sb_uint(b, ci->pid, 1);
+	sb_puts(b, ex->server ? "] server " : "] client ");
 	if (ex->server)
 		put_endpoint(b, ci->family, ci->raddr, ci->rport);
 	else
@@ -471,7 +512,9 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 		put_endpoint(b, ci->family, ci->laddr, ci->lport);
 	else
 		put_endpoint(b, ci->family, ci->raddr, ci->rport);
-	sb_printf(b, " %s ", proto_name(ex));
+	sb_putc(b, ' ');
+	sb_puts(b, proto_name(ex));
+	sb_putc(b, ' ');
 
 	if (!hq) {
 		sb_puts(b, "[no request]");
@@ -492,7 +535,7 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 	} else {
 		if (rs->status) {
 			col(out, b, status_colour(rs->status));
-			sb_printf(b, "%d", rs->status);
+			sb_uint(b, (unsigned)rs->status, 1);
 			col(out, b, "\033[0m");
 			if (rs->reason && rs->reason[0]) {
 				sb_putc(b, ' ');
@@ -1072,6 +1115,7 @@ struct hs_output *hs_output_new(FILE *f, const struct hs_output_opts *o)
 	if (!out)
 		return NULL;
 	out->f = f;
+	out->tm_sec = -1;
 	if (o)
 		out->o = *o;
 	return out;

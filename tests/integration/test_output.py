@@ -332,6 +332,15 @@ def test_errors_and_summary_on_stderr():
         assert "2 exchanges printed" in r.stderr, r.stderr
 
 
+def test_small_ring_buffer():
+    s = Snoop("-B", "64", "-p", SRV.pid)
+    for i in range(20):
+        request("GET", f"/json?small{i}")
+    ex = s.stop()
+    assert [e["request"]["target"] for e in ex] == [f"/json?small{i}" for i in range(20)]
+    assert " 0 lost" in s.stderr, s.stderr
+
+
 def test_help_fits_one_screen():
     r = subprocess.run([HTTPSNOOP, "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0 and r.stderr == ""
@@ -347,7 +356,8 @@ def test_help_fits_one_screen():
 def test_usage_errors_exit_2_with_one_line():
     bad = [["--bogus"], ["-X"], ["-c", "x"], ["-c", "-1"], ["-s", "nope"], ["-s", "99999999999"],
            ["-p", "abc"], ["-p", "1,,x"], ["-c"], ["--redact-header"], ["extra-arg"],
-           ["-w", "/tmp/a", "-r", "/tmp/b"], ["--json=1"]]
+           ["-w", "/tmp/a", "-r", "/tmp/b"], ["--json=1"], ["-B", "100"], ["-B", "32"],
+           ["--buffer-size", "x"], ["-B", "2097152"]]
     for argv in bad:
         r = subprocess.run([HTTPSNOOP, *argv], capture_output=True, text=True, timeout=10)
         assert r.returncode == 2, (argv, r.returncode, r.stderr)
