@@ -34,7 +34,7 @@ for i in $(seq "$runs"); do
   ratios="$ratios $(echo "$r / $u" | bc -l)"
   printf 'run %d: untraced %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$r"
 done
-median=$(printf '%s\n' $ratios | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+median=$(median $ratios)
 printf 'throughput ratio traced/untraced: %.3f (median of %d pairs; ratio of the sums %.3f)\n' \
   "$median" "$runs" "$(echo "$traced / $base" | bc -l)"
 printf 'exchanges printed: %d of %d requests completed (%.2f %%)\n' "$printed" "$completed" \

@@ -39,3 +39,6 @@ CONF
   [ -n "$worker" ] || { echo "nginx did not start"; cat "$dir/logs/error.log"; exit 1; }
   sleep 0.3
 }
+
+# median VALUE...: the middle value (mean of the two middle ones for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }

@@ -9,7 +9,7 @@ set -euo pipefail
 [ -n "${BENCH_DEBUG:-}" ] && set -x
 hs=$(realpath "${1:-build/httpsnoop}")
 secs=${2:-5}
-runs=${3:-3}
+runs=${3:-5}
 dir=$(mktemp -d /tmp/hs-tlsbench.XXXXXX)
 chmod 755 "$dir"
 master=
@@ -34,7 +34,7 @@ stop_hs() {
 }
 
 echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs, 2 threads, 20 connections"
-base=0 traced=0 probe=0 printed=0 completed=0 lost=0 hits=0
+base=0 traced=0 probe=0 printed=0 completed=0 lost=0 hits=0 ratios=
 for i in $(seq "$runs"); do
   u=$(wrk_run); base=$(echo "$base + $u" | bc -l)
 
@@ -50,6 +50,7 @@ for i in $(seq "$runs"); do
   pr=$(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")
   lo=$(awk '/records captured/ {print $4}' "$dir/hs.err")
   completed=$((completed + c)); printed=$((printed + ${pr:-0})); lost=$((lost + ${lo:-0}))
+  ratios="$ratios $(echo "$t / $p" | bc -l)"
   printf 'run %d: untraced %.0f req/s, probe-only %.0f req/s, traced %.0f req/s; traced run: %d requests completed, %s exchanges printed, %s records lost\n' \
     "$i" "$u" "$p" "$t" "$c" "${pr:-?}" "${lo:-?}"
 done
@@ -59,6 +60,10 @@ printf 'probe-only    %8.0f req/s   %.3f x untraced   (%d probe hits in all)\n' 
   "$(echo "$probe / $runs" | bc -l)" "$(echo "$probe / $base" | bc -l)" "$hits"
 printf 'httpsnoop -p  %8.0f req/s   %.3f x untraced   %.3f x probe-only\n' \
   "$(echo "$traced / $runs" | bc -l)" "$(echo "$traced / $base" | bc -l)" "$(echo "$traced / $probe" | bc -l)"
+# per run, probe-only and traced follow each other: the median of their ratios is what a
+# noisy neighbour disturbs least
+median=$(median $ratios)
+printf 'traced / probe-only, median of the %d runs: %.3f\n' "$runs" "$median"
 printf 'exchanges printed %d of %d requests completed (%.2f %%), %d records lost\n' \
   "$printed" "$completed" "$(echo "100 * $printed / $completed" | bc -l)" "$lost"
 echo "note: wrk stops mid-request at the end of a run; those requests are not completed but may print"

@@ -11,6 +11,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space between open and load. */
 const volatile __u8 filter_pids = false;	/* only tgids in the pids map */
+const volatile __u32 npid_list = 0;		/* or, when there are few, in pid_list */
+const volatile __u32 pid_list[HS_PID_LIST] = {};
 const volatile __u8 filter_cgroups = false;	/* only cgroup ids in the cgroups map */
 const volatile __u8 filter_comms = false;	/* only commands in the comms map */
 const volatile __u8 filter_ports = false;	/* only sockets with a local or remote port in ports */
@@ -154,8 +156,18 @@ static __always_inline bool traced(u64 pid_tgid)
 
 	if (tgid == self_tgid)
 		return false;
-	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+	if (filter_pids && npid_list) {
+		/* a few compares with constants instead of a hash lookup, for every system call */
+		bool hit = false;
+
+		for (int i = 0; i < HS_PID_LIST; i++)
+			if (i < npid_list && pid_list[i] == tgid)
+				hit = true;
+		if (!hit)
+			return false;
+	} else if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid)) {
 		return false;
+	}
 	if (filter_cgroups) {
 		u64 cg = bpf_get_current_cgroup_id();
 
@@ -176,19 +188,35 @@ static __always_inline bool traced(u64 pid_tgid)
  * Walks task->files->fdt->fd[fd] so sockets opened before we started are known too. */
 static __always_inline struct sock *sock_of_fd(s32 fd, u64 *ino)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 	struct inode *in;
 	struct socket *so;
+	u32 max_fds;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		/* 5.11+: typed pointers, plain loads instead of a helper call each */
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		fdt = task->files->fdt;
+		if (!fdt)
+			return NULL;
+		max_fds = fdt->max_fds;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt)
+			return NULL;
+		max_fds = BPF_CORE_READ(fdt, max_fds);
+		fds = BPF_CORE_READ(fdt, fd);
+	}
+	if ((u32)fd >= max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
 	in = BPF_CORE_READ(f, f_inode);
@@ -456,14 +484,18 @@ static __always_inline bool syscall_args(u64 arg[3])
 	struct pt_regs *regs;
 	u64 v[3];
 
+	/* x86-64: arguments in di, si, dx */
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	} else {
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-		regs = (struct pt_regs *)((u64)BPF_CORE_READ(task, stack) + HS_THREAD_SIZE) - 1;
+		arg[0] = regs->di;	/* a typed pointer: plain loads */
+		arg[1] = regs->si;
+		arg[2] = regs->dx;
+		return true;
 	}
-	/* x86-64: arguments in di, si, dx; dx, si, di are adjacent in that order */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	regs = (struct pt_regs *)((u64)BPF_CORE_READ(task, stack) + HS_THREAD_SIZE) - 1;
+	/* dx, si, di are adjacent in that order */
 	if (bpf_probe_read_kernel(v, sizeof(v), &regs->dx))
 		return false;
 	arg[0] = v[2];

@@ -14,6 +14,7 @@
 #endif	/* chunks per buffer: 2 MiB captured per call at most */
 #define HS_MAX_IOV 16		/* iovecs followed per readv/writev/sendmsg/recvmsg */
 #define HS_MAX_PIDS 4096
+#define HS_PID_LIST 8		/* up to this many -p targets are compared inline */
 #define HS_MAX_CGROUPS 64
 #define HS_MAX_SOCKS 65536
 #define HS_MAX_FILTERS 256	/* --comm, --port, --host values each */

@@ -37,6 +37,9 @@ enum ossl_counter {
 
 /* Set by user space after load (lib/tls.c): probes only count, for benchmarks. */
 volatile __u32 openssl_probe_only;
+/* Set by user space before the first probe is attached: until then the syscall programs
+ * skip the per-thread lookup. */
+volatile __u8 openssl_attached;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -160,8 +163,11 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 /* Whether the thread is inside an SSL call (its failed socket calls still tell the fd). */
 static __always_inline bool openssl_in_call(u64 id)
 {
-	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
+	struct ssl_thread *t;
 
+	if (!openssl_attached)
+		return false;
+	t = bpf_map_lookup_elem(&ssl_threads, &id);
 	return t && t->in_call;
 }
 
@@ -169,8 +175,11 @@ static __always_inline bool openssl_in_call(u64 id)
 static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct sock_state *st,
 					       u8 dir)
 {
-	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
+	struct ssl_thread *t;
 
+	if (!openssl_attached)
+		return;
+	t = bpf_map_lookup_elem(&ssl_threads, &id);
 	if (!t)
 		return;
 	if (t->in_call) {

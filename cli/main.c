@@ -205,8 +205,12 @@ static void report_tls(struct app *a)
 			fprintf(stderr, "httpsnoop: %s: OpenSSL %s hooked (%s)\n", who, t->lib, t->path);
 			break;
 		case HS_TLS_FAILED:
-			fprintf(stderr, "httpsnoop: %s: OpenSSL %s found but not hooked: %s; its TLS "
-				"traffic will not be seen\n", who, t->lib[0] ? t->lib : "", t->why);
+			if (t->lib[0])
+				fprintf(stderr, "httpsnoop: %s: OpenSSL %s found but not hooked: %s; its "
+					"TLS traffic will not be seen\n", who, t->lib, t->why);
+			else
+				fprintf(stderr, "httpsnoop: %s: TLS libraries not checked: %s; its TLS "
+					"traffic will not be seen\n", who, t->why);
 			break;
 		case HS_TLS_NONE:
 			fprintf(stderr, "httpsnoop: %s: %s (looking again while tracing)\n", who, t->why);

@@ -141,6 +141,11 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	}
 	c->skel->rodata->self_tgid = getpid();
 	c->skel->rodata->filter_pids = o->npids > 0;
+	if (o->npids <= HS_PID_LIST) {
+		c->skel->rodata->npid_list = o->npids;
+		for (size_t i = 0; i < o->npids; i++)
+			c->skel->rodata->pid_list[i] = o->pids[i];
+	}
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
 	c->skel->rodata->filter_comms = o->ncomms > 0;
 	c->skel->rodata->filter_ports = o->nports > 0;

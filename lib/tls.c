@@ -342,6 +342,7 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 	size_t first = t->nlinks;
 	int err;
 
+	s->bss->openssl_attached = 1;
 	for (size_t i = 0; i < nplan; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
 		struct bpf_link *l;
