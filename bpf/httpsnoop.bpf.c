@@ -280,6 +280,16 @@ static __noinline struct sock_state *sock_new(struct sock *sk, u64 ino)
 	return bpf_map_lookup_elem(&socks, &sock);
 }
 
+/* A TLS probe reports this socket's plaintext from now on: its ciphertext is no longer
+ * reported, and positions restart at 0 for the plaintext. */
+static __always_inline void sock_set_tls(struct sock_state *st)
+{
+	if (!st->tls) {
+		st->tls = 1;
+		st->pos[0] = st->pos[1] = 0;
+	}
+}
+
 /* The state of the socket behind fd when it is a TCP socket, else NULL; *sock is its
  * identity. fresh: the socket was just created (connect, accept), its state starts over. */
 static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
@@ -549,10 +559,7 @@ static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 
 	st = sock_of(fd, &a.sock, false);
 	if (!st || !st->wanted)
 		return;
-	if (!st->tls) {
-		st->tls = 1;
-		st->pos[0] = st->pos[1] = 0;
-	}
+	sock_set_tls(st);
 	a.buf = buf;
 	a.fd = fd;
 	a.dir = dir;

@@ -133,10 +133,7 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r || !st)
 		return;
-	if (!st->tls) {
-		st->tls = 1;
-		st->pos[0] = st->pos[1] = 0;
-	}
+	sock_set_tls(st);
 	if (n > HS_CHUNK)
 		n = HS_CHUNK;
 	fill_header(&r->h, HS_REC_DATA, sock, fd, st);
@@ -185,10 +182,7 @@ static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct 
 	if (t->in_call) {
 		/* the TLS library's own socket I/O: ciphertext, not reported */
 		t->fd = fd;
-		if (!st->tls) {
-			st->tls = 1;
-			st->pos[0] = st->pos[1] = 0;
-		}
+		sock_set_tls(st);
 		return;
 	}
 	if (dir == HS_DIR_INGRESS) {
