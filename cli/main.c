@@ -415,6 +415,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	/* the one-line output shows no header fields: the decoder need not keep them */
+	co.lim.drop_fields = !oo.verbose && !oo.json;
 	oo.color = !no_color && !getenv("NO_COLOR") && !oo.json && isatty(STDOUT_FILENO);
 	oo.mono_to_real_ns = mono_to_real();
 	oo.batch = 1;

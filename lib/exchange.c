@@ -95,7 +95,7 @@ static void free_headers(struct hs_header *h, uint32_t n)
 	free(h);
 }
 
-void hs_message_reset(struct hs_message *m)
+static void message_free(struct hs_message *m)
 {
 	free(m->method);
 	free(m->target);
@@ -104,15 +104,16 @@ void hs_message_reset(struct hs_message *m)
 	free_headers(m->headers, m->nheaders);
 	free_headers(m->trailers, m->ntrailers);
 	free(m->body);
+}
+
+void hs_message_reset(struct hs_message *m)
+{
+	message_free(m);
 	memset(m, 0, sizeof(*m));
 }
 
-void hs_exchange_reset(struct hs_exchange *ex)
+void hs_exchange_free(struct hs_exchange *ex)
 {
-	hs_message_reset(&ex->req);
-	hs_message_reset(&ex->resp);
-	ex->flags = 0;
-	ex->stream_id = 0;
-	ex->error_code = 0;
-	ex->skipped = 0;
+	message_free(&ex->req);
+	message_free(&ex->resp);
 }

@@ -90,6 +90,7 @@ struct hs_limits {
 	size_t max_body;		/* body bytes kept per message */
 	size_t max_header_bytes;	/* bytes of one header section */
 	uint32_t max_headers;		/* header fields kept per message */
+	int drop_fields;		/* keep only the fields decoding needs (one-line output) */
 };
 
 #define HS_LIMITS_DEFAULT { .max_body = 4096, .max_header_bytes = 65536, .max_headers = 128 }
@@ -102,6 +103,7 @@ void hs_message_add_body(struct hs_message *m, const struct hs_limits *lim,
 			 const uint8_t *data, size_t len, int captured);
 int hs_set_str(char **dst, const char *s, size_t len);
 void hs_message_reset(struct hs_message *m);
-void hs_exchange_reset(struct hs_exchange *ex);
+/* frees what an emitted exchange owns; the struct itself is left as it is */
+void hs_exchange_free(struct hs_exchange *ex);
 
 #endif

@@ -60,6 +60,7 @@ struct dir {
 	size_t blen, bcap;
 	uint64_t line_ts;		/* time of the first byte in buf */
 	size_t hdr_bytes;		/* bytes of the current header (or trailer) section */
+	uint32_t dropped;		/* fields of that section not kept (hs_limits.drop_fields) */
 	uint64_t remaining;		/* of the Content-Length body or of the chunk */
 	int64_t clen;			/* Content-Length; -1 none, -2 invalid */
 	uint8_t te, chunked;		/* Transfer-Encoding seen, its last coding is chunked */
@@ -312,27 +313,25 @@ static int header_has(const struct hs_message *m, const char *name, const char *
 
 /* --- pairing queue and emission --- */
 
-static void emit_msgs(struct hs_http1 *d, struct hs_message *req, struct hs_message *resp,
-		      unsigned flags, uint64_t skipped)
+/* Hand an exchange to the emitter; it takes what req and resp own (the caller forgets them). */
+static void emit_msgs(struct hs_http1 *d, const struct hs_message *req,
+		      const struct hs_message *resp, unsigned flags, uint64_t skipped)
 {
+	static const struct hs_message none;
 	struct hs_exchange ex;
 
-	memset(&ex, 0, sizeof(ex));
+	/* field by field: zeroing the whole struct first costs more than the copies */
 	ex.conn = d->ci;
 	ex.proto = HS_PROTO_HTTP1;
+	ex.stream_id = 0;
 	ex.flags = flags | (skipped ? HS_EX_SKIPPED : 0);
+	ex.error_code = 0;
 	ex.skipped = skipped;
 	ex.server = d->dir[HS_DIR_IN].role == K_REQ || d->dir[HS_DIR_OUT].role == K_RESP;
-	if (req) {
-		ex.req = *req;
-		memset(req, 0, sizeof(*req));
-	}
-	if (resp) {
-		ex.resp = *resp;
-		memset(resp, 0, sizeof(*resp));
-	}
+	ex.req = req ? *req : none;
+	ex.resp = resp ? *resp : none;
 	d->emit(&ex, d->ctx);
-	hs_exchange_reset(&ex);
+	hs_exchange_free(&ex);
 }
 
 static void emit_entry(struct hs_http1 *d, struct entry *e)
@@ -441,6 +440,7 @@ static void finish(struct hs_http1 *d, struct dir *s)
 	if (s->kind == K_REQ) {
 		if (!e) {
 			emit_msgs(d, &s->cur, NULL, s->ex_flags | HS_EX_NO_RESPONSE, s->msg_skipped);
+			memset(&s->cur, 0, sizeof(s->cur));
 			return;
 		}
 		e->req = s->cur;
@@ -449,6 +449,7 @@ static void finish(struct hs_http1 *d, struct dir *s)
 	} else {
 		if (!e) {
 			emit_msgs(d, NULL, &s->cur, s->ex_flags | HS_EX_NO_REQUEST, s->msg_skipped);
+			memset(&s->cur, 0, sizeof(s->cur));
 			return;
 		}
 		e->resp = s->cur;
@@ -507,6 +508,7 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	s->msg_skipped = s->skipped;
 	s->skipped = 0;
 	s->hdr_bytes = raw;
+	s->dropped = 0;
 	s->clen = -1;
 	s->te = s->chunked = s->any_field = s->last_kept = s->last_framing = 0;
 	s->state = ST_HEADERS;
@@ -640,6 +642,12 @@ static void field_line(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 		}
 	}
 	before = trailer ? m->ntrailers : m->nheaders;
+	if (d->lim->drop_fields && !ieq(l, nlen, "upgrade")) {
+		/* counted, not kept: only Upgrade steers decoding */
+		if (++s->dropped + before > d->lim->max_headers)
+			m->flags |= HS_MSG_HDRS_CUT;
+		return;
+	}
 	if (hs_message_add_header(m, d->lim, trailer, l, nlen, v, vlen))
 		d->nomem = 1;
 	s->last_kept = (trailer ? m->ntrailers : m->nheaders) > before;
@@ -741,6 +749,7 @@ static void chunk_size(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 	} else {
 		s->state = ST_TRAILERS;
 		s->hdr_bytes = 0;
+		s->dropped = 0;
 		s->any_field = s->last_kept = s->last_framing = 0;
 	}
 }

@@ -258,7 +258,7 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 		ex.flags |= HS_EX_NO_RESPONSE;
 	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
 	d->emit(&ex, d->ctx);
-	hs_exchange_reset(&ex);
+	hs_exchange_free(&ex);
 	free(st);
 }
 

@@ -288,6 +288,8 @@ static int run_and_check(const struct tcase *c, enum mode mode, int k, size_t po
 #define WS101 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" \
 	"Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
 #define H2C101 "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+#define CHUNKED_THEN_H2C "HTTP/1.1 200 OK\r\nServer: s\r\nTransfer-Encoding: chunked\r\n\r\n" \
+	"3\r\nabc\r\n0\r\n\r\n" H2C101
 #define CONNECT200 "HTTP/1.1 200 Connection Established\r\n\r\n"
 #define OLD_TAIL0 "upload tail 0123456789"
 #define OLD_TAIL1 "<p>old response</p>\n"
@@ -717,6 +719,40 @@ static struct tcase cases[] = {
 			{ .req = { REQ11(PC | CUT, "GET", "/a"), .headers = "Host: h\nA: 1\n", .body = "hi",
 				   .body_size = 2 },
 			  .resp = { RESP11(PC, 200) } },
+		},
+	},
+	{
+		.name = "one-line output: fields still frame the body but only Upgrade is kept",
+		.lim = { .max_body = 4096, .max_header_bytes = 65536, .max_headers = 128,
+			 .drop_fields = 1 },
+		.in = {
+			D0("POST /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nContent-Length: 2\r\n\r\nhi"
+			   "GET /b HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n"),
+			D1(CHUNKED_THEN_H2C),
+		},
+		.nbefore = 2,
+		.rc = HS_HTTP1_UPGRADE_H2, .rc_dir = 1, .consumed = sizeof(CHUNKED_THEN_H2C) - 1,
+		.ex = {
+			{ .req = { REQ11(PC, "POST", "/a"), .authority = "h", .headers = "",
+				   .body = "hi", .body_size = 2 },
+			  .resp = { RESP11(PC, 200), .headers = "", .body = "abc", .body_size = 3 } },
+			{ .flags = HS_EX_UPGRADE,
+			  .req = { REQ11(PC, "GET", "/b"), .authority = "h", .headers = "Upgrade: h2c\n" },
+			  .resp = { RESP11(PC, 101), .headers = "Upgrade: h2c\n", .body = "" } },
+		},
+	},
+	{
+		.name = "one-line output: a header count over the limit is still marked",
+		.lim = { .max_body = 4096, .max_header_bytes = 65536, .max_headers = 2,
+			 .drop_fields = 1 },
+		.in = {
+			D0("GET /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+		},
+		.nbefore = 1,
+		.ex = {
+			{ .req = { REQ11(PC | CUT, "GET", "/a"), .headers = "" },
+			  .resp = { RESP11(PC, 200), .headers = "" } },
 		},
 	},
 	{

@@ -273,7 +273,7 @@ static void on_emit(const struct hs_exchange *ex, void *ctx)
 static void result_free(struct result *r)
 {
 	for (int i = 0; i < r->n; i++)
-		hs_exchange_reset(&r->ex[i]);
+		hs_exchange_free(&r->ex[i]);
 	free(r->text.p);
 	free(r->ts.p);
 	memset(r, 0, sizeof(*r));
