@@ -33,16 +33,13 @@ struct hs_output {
 	struct tm tm;
 };
 
-/* Room for n more bytes and a NUL; 0 or -ENOMEM (then remembered in b->err). */
-static int sb_reserve(struct sb *b, size_t n)
+static int sb_grow(struct sb *b, size_t n)
 {
 	size_t cap = b->cap ? b->cap : 1024;
 	char *p;
 
 	if (b->err)
 		return b->err;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
 	while (cap < b->len + n + 1)
 		cap *= 2;
 	p = realloc(b->p, cap);
@@ -53,7 +50,14 @@ static int sb_reserve(struct sb *b, size_t n)
 	return 0;
 }
 
-static void sb_put(struct sb *b, const void *s, size_t n)
+/* Room for n more bytes and a NUL; 0 or -ENOMEM (then remembered in b->err). */
+static inline int sb_reserve(struct sb *b, size_t n)
+{
+	return b->len + n + 1 <= b->cap ? b->err : sb_grow(b, n);
+}
+
+/* Inline: most pieces of a line are short literals, whose copy the compiler then unrolls. */
+static inline void sb_put(struct sb *b, const void *s, size_t n)
 {
 	if (sb_reserve(b, n))
 		return;
@@ -117,8 +121,14 @@ static void esc_text(struct sb *b, const uint8_t *p, size_t n)
 
 	while (i < n) {
 		uint32_t cp = 0;
-		int r = hs_utf8_next(p + i, n - i, &cp);
+		int r;
 
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {	/* printable ASCII */
+			i++;
+			run++;
+			continue;
+		}
+		r = hs_utf8_next(p + i, n - i, &cp);
 		if (r > 0 && !cp_is_control(cp) && cp != '\\') {
 			i += r;
 			run += r;
