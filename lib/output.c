@@ -29,8 +29,8 @@ struct hs_output {
 	FILE *f;
 	struct hs_output_opts o;
 	struct sb b;
-	time_t tm_sec;		/* the second tm holds (local time), -1: none yet */
-	struct tm tm;
+	time_t hms_sec;		/* the second hms shows (local time), -1: none yet */
+	char hms[10];		/* "HH:MM:SS." */
 };
 
 static int sb_grow(struct sb *b, size_t n)
@@ -228,21 +228,19 @@ static void wall(const struct hs_output *out, uint64_t ts, time_t *sec, long *us
 
 static void put_clock(struct sb *b, struct hs_output *out, uint64_t ts)
 {
-	struct tm *tm = &out->tm;
 	time_t sec;
 	long usec;
 
 	wall(out, ts, &sec, &usec);
-	if (sec != out->tm_sec) {
-		localtime_r(&sec, tm);
-		out->tm_sec = sec;
+	if (sec != out->hms_sec) {
+		struct tm tm;
+
+		localtime_r(&sec, &tm);
+		snprintf(out->hms, sizeof(out->hms), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		out->hms_sec = sec;
 	}
-	sb_uint(b, tm->tm_hour, 2);
-	sb_putc(b, ':');
-	sb_uint(b, tm->tm_min, 2);
-	sb_putc(b, ':');
-	sb_uint(b, tm->tm_sec, 2);
-	sb_putc(b, '.');
+	sb_put(b, out->hms, 9);
 	sb_uint(b, usec, 6);
 }
 
@@ -1129,7 +1127,7 @@ struct hs_output *hs_output_new(FILE *f, const struct hs_output_opts *o)
 	if (!out)
 		return NULL;
 	out->f = f;
-	out->tm_sec = -1;
+	out->hms_sec = -1;
 	if (o)
 		out->o = *o;
 	return out;
