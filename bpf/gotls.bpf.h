@@ -111,7 +111,7 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 	call.buf = GO_ARG1(ctx);
 	call.len = GO_ARG2(ctx);
 	if (dir == HS_DIR_EGRESS) {
-		emit_plaintext(call.fd, dir, call.buf, call.len, HS_SRC_GOTLS);
+		emit_plaintext(call.fd, 0, dir, call.buf, call.len, HS_SRC_GOTLS);
 		return 0;
 	}
 	k.g = GO_G(ctx);
@@ -133,7 +133,7 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 		return 0;
 	/* n > 0 bytes were read, whatever the error says */
 	if (n > 0 && (u64)n <= call->len)
-		emit_plaintext(call->fd, dir, call->buf, n, HS_SRC_GOTLS);
+		emit_plaintext(call->fd, 0, dir, call->buf, n, HS_SRC_GOTLS);
 	bpf_map_delete_elem(&go_calls, &k);
 	return 0;
 }

@@ -478,9 +478,13 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 	}
 }
 
-static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct sock_state *st,
-					       u8 dir); /* openssl.bpf.h */
-static __always_inline bool openssl_in_call(u64 id);
+/* openssl.bpf.h */
+struct ssl_thread;
+static __always_inline struct ssl_thread *openssl_thread(u64 id);
+static __always_inline bool openssl_in_call(const struct ssl_thread *t);
+static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
+static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
+					       struct sock_state *st, u8 dir);
 
 /* The first three arguments of the current system call, read at its exit tracepoint: the
  * registers saved at entry are still in the task's pt_regs (only the return value register
@@ -519,20 +523,25 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct call_args a = {};
+	struct ssl_thread *t;
 	struct sock_state *st;
 	u64 arg[3], sock;
 
 	if (!traced(id))
 		return 0;
+	t = openssl_thread(id);
 	/* a failed call moved no bytes; only a TLS library's own calls still tell its socket */
-	if (ret <= 0 && !openssl_in_call(id))
+	if (ret <= 0 && !openssl_in_call(t))
 		return 0;
 	if (!syscall_args(arg))
+		return 0;
+	/* the TLS library's ciphertext again on the socket it used earlier in this call */
+	if (openssl_seen(t, arg[0]))
 		return 0;
 	st = sock_of(arg[0], &sock, false);
 	if (!st || !st->wanted)
 		return 0;
-	openssl_on_syscall(id, arg[0], sock, st, dir);
+	openssl_on_syscall(t, id, arg[0], sock, st, dir);
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return 0;
@@ -546,17 +555,22 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind)
 	return 0;
 }
 
-/* Plaintext seen by a TLS probe (OpenSSL, Go crypto/tls) for socket fd of the current process.
- * The first time, the socket becomes a TLS socket: its ciphertext is no longer reported by
- * the syscall hooks and positions restart at 0 for the plaintext. */
-static __always_inline void emit_plaintext(s32 fd, u8 dir, u64 buf, u64 len, u8 source)
+/* Plaintext seen by a TLS probe (OpenSSL, Go crypto/tls) for socket fd of the current process
+ * (sock: its struct sock when the probe already knows it, else 0). The first time, the socket
+ * becomes a TLS socket: its ciphertext is no longer reported by the syscall hooks and
+ * positions restart at 0 for the plaintext. */
+static __always_inline void emit_plaintext(s32 fd, u64 sock, u8 dir, u64 buf, u64 len,
+					   u8 source)
 {
-	struct call_args a = {};
-	struct sock_state *st;
+	struct call_args a = { .sock = sock };
+	struct sock_state *st = NULL;
 
 	if (!len)
 		return;
-	st = sock_of(fd, &a.sock, false);
+	if (sock)
+		st = bpf_map_lookup_elem(&socks, &sock);
+	if (!st)
+		st = sock_of(fd, &a.sock, false);
 	if (!st || !st->wanted)
 		return;
 	sock_set_tls(st);

@@ -53,6 +53,7 @@ struct ssl_thread {
 	u64 ssl;		/* SSL* of the call in progress */
 	u64 buf;
 	u64 len_ptr;		/* SSL_*_ex: where the byte count is written */
+	u64 sock;		/* struct sock of fd */
 	s32 fd;			/* socket used inside the call, -1: none yet */
 	s32 last_rd_fd;		/* last TCP socket read outside SSL calls, -1: none */
 	u8 dir;
@@ -157,31 +158,36 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 	}
 }
 
-/* Whether the thread is inside an SSL call (its failed socket calls still tell the fd). */
-static __always_inline bool openssl_in_call(u64 id)
+/* The thread's SSL state, NULL when it never called into a hooked TLS library. */
+static __always_inline struct ssl_thread *openssl_thread(u64 id)
 {
-	struct ssl_thread *t;
-
 	if (!openssl_attached)
-		return false;
-	t = bpf_map_lookup_elem(&ssl_threads, &id);
+		return NULL;
+	return bpf_map_lookup_elem(&ssl_threads, &id);
+}
+
+/* Whether the thread is inside an SSL call (its failed socket calls still tell the fd). */
+static __always_inline bool openssl_in_call(const struct ssl_thread *t)
+{
 	return t && t->in_call;
 }
 
-/* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
-static __always_inline void openssl_on_syscall(u64 id, s32 fd, u64 sock, struct sock_state *st,
-					       u8 dir)
+/* Whether fd is the socket this SSL call already used: already marked TLS, nothing to do. */
+static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd)
 {
-	struct ssl_thread *t;
+	return t && t->in_call && t->fd == fd;
+}
 
-	if (!openssl_attached)
-		return;
-	t = bpf_map_lookup_elem(&ssl_threads, &id);
+/* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
+static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
+					       struct sock_state *st, u8 dir)
+{
 	if (!t)
 		return;
 	if (t->in_call) {
 		/* the TLS library's own socket I/O: ciphertext, not reported */
 		t->fd = fd;
+		t->sock = sock;
 		sock_set_tls(st);
 		return;
 	}
@@ -249,6 +255,7 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 	t->buf = SSL_ARG1(ctx);
 	t->len_ptr = ex ? SSL_ARG3(ctx) : 0;
 	t->fd = -1;
+	t->sock = 0;
 	t->dir = dir;
 	t->ex = ex;
 	t->in_call = 1;
@@ -273,7 +280,7 @@ int ssl_return(struct pt_regs *ctx)
 	struct ssl_thread *t;
 	struct ssl_key k = {};
 	int rc = (int)SSL_RC(ctx);
-	u64 len = 0;
+	u64 len = 0, sock;
 	s32 fd, *known;
 
 	if (openssl_probe_only) {
@@ -291,6 +298,7 @@ int ssl_return(struct pt_regs *ctx)
 		len = rc;
 	}
 	fd = t->fd;
+	sock = t->sock;	/* known when the call used its socket */
 	k.ssl = t->ssl;
 	k.tgid = tgid;
 	if (fd >= 0) {
@@ -313,7 +321,7 @@ int ssl_return(struct pt_regs *ctx)
 		return 0;
 	}
 	ossl_count(OSSL_CNT_BYTES, len);
-	emit_plaintext(fd, t->dir, t->buf, len, HS_SRC_OPENSSL);
+	emit_plaintext(fd, sock, t->dir, t->buf, len, HS_SRC_OPENSSL);
 	return 0;
 }
 
