@@ -99,11 +99,15 @@ static int is_digit(int c)
 }
 
 /* RFC 9110 5.6.2 tchar */
+/* token characters (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~, as a bitmap of the
+ * 128 ASCII codes (checked for every byte of every field name) */
 static int is_tchar(int c)
 {
-	if (is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c > 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	static const uint64_t lo = 0x03ff6cfa00000000, hi = 0x57ffffffc7fffffe;
+
+	if (c < 0 || c >= 128)
+		return 0;
+	return (int)(((c < 64 ? lo >> c : hi >> (c - 64))) & 1);
 }
 
 static int is_ows(int c)
