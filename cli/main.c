@@ -420,7 +420,9 @@ int main(int argc, char **argv)
 	oo.color = !no_color && !getenv("NO_COLOR") && !oo.json && isatty(STDOUT_FILENO);
 	oo.mono_to_real_ns = mono_to_real();
 	oo.batch = 1;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* glibc ignores the size when it allocates the buffer itself: give it one */
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (rpath) {
 		rfile = strcmp(rpath, "-") ? fopen(rpath, "rb") : stdin;
 		if (!rfile) {
