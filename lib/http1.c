@@ -98,7 +98,6 @@ static int is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* RFC 9110 5.6.2 tchar */
 /* token characters (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~, as a bitmap of the
  * 128 ASCII codes (checked for every byte of every field name) */
 static int is_tchar(int c)
