@@ -50,6 +50,13 @@ static void hdrn(struct hs_message *m, const char *n, const char *v, size_t vlen
 }
 
 /* A plain HTTP/1.1 GET /index.html -> 200 OK with a 612-byte body, 1.23 ms. */
+/* frees what a test exchange owns and zeroes it for the next case */
+static void clear(struct hs_exchange *ex)
+{
+	hs_exchange_free(ex);
+	memset(ex, 0, sizeof(*ex));
+}
+
 static void basic(struct hs_exchange *ex, const struct hs_conninfo *ci)
 {
 	static uint8_t page[612];
@@ -191,8 +198,7 @@ static void test_summary(void)
 		 ".connection.local.addr, .connection.remote.port, .process.container] | @csv",
 		 "true,\"libssl.so.3\",\"openssl\",\"::1\",443,\"3f2a9c1b2d4e\"");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_colour(void)
@@ -212,8 +218,7 @@ static void test_colour(void)
 	CHECK(!strchr(s, '\033'));	/* never colour in JSON */
 	check_json(s);
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_json_schema(void)
@@ -243,8 +248,7 @@ static void test_json_schema(void)
 		 ".grpc, .flags.no_response, .request.body] | @csv", "1.23,0,612,,false,");
 	check_jq(s, ".timing.end", "2024-01-02T14:03:07.124686Z");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_verbose(void)
@@ -291,8 +295,7 @@ static void test_verbose(void)
 		 ".flags.truncated, .response.trailers[0][1]] | @csv",
 		 "29,10,\"line one\r\n\",true,\"abc\"");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static size_t zip(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbits)
@@ -350,8 +353,7 @@ static void test_compressed(void)
 		check_jq(s, "[.response.body.encoding, .response.body.size, "
 			 ".response.body.decoded_size] | @csv", want);
 		free(s);
-		hs_exchange_free(&ex);
-		memset(&ex, 0, sizeof(ex));
+		clear(&ex);
 	}
 
 	/* a gzip body cut by the capture limit still shows its beginning */
@@ -379,8 +381,7 @@ static void test_compressed(void)
 		snprintf(want, sizeof(want), "  < [truncated %zu bytes]\n", zn - 200);
 		CHECK(strstr(s, want) != NULL);
 		free(s);
-		hs_exchange_free(&ex);
-		memset(&ex, 0, sizeof(ex));
+		clear(&ex);
 	}
 
 	/* a body labelled gzip that is not: shown as it is, never "(null)" */
@@ -399,8 +400,7 @@ static void test_compressed(void)
 	check_json(s);
 	check_jq(s, "[.response.body.encoding, .response.body.base64] | @csv", ",\"H4sHAGp1bms=\"");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 
 	/* br is not decoded: shown as binary, stated */
 	basic(&ex, &ci);
@@ -414,8 +414,7 @@ static void test_compressed(void)
 	CHECK(strstr(s, "  < [body 6 bytes, br: not decoded, binary]\n"
 		     "  <| 0b 02 80 68 69 03\n") != NULL);
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_binary(void)
@@ -444,8 +443,7 @@ static void test_binary(void)
 	check_jq(s, ".response.body.base64[0:8]", "AAECAwQF");
 	check_jq(s, ".response.body | has(\"text\")", "false");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_escaping(void)
@@ -498,8 +496,7 @@ static void test_escaping(void)
 	check_jq(s, ".response.body.text | explode | .[3]", "27");
 	check_jq(s, ".response.body.base64 != null", "true");	/* body not UTF-8: kept raw */
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_redaction(void)
@@ -539,8 +536,7 @@ static void test_redaction(void)
 	s = render_opts(&o, &ex);
 	CHECK(strstr(s, "  > Authorization: Bearer s3cret\n") != NULL);
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_http2_grpc(void)
@@ -611,8 +607,7 @@ static void test_http2_grpc(void)
 	s = render(0, 0, &ex);
 	CHECK(strstr(s, " [reset 0x77] ") != NULL);
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static void test_markers(void)
@@ -634,8 +629,7 @@ static void test_markers(void)
 		 " | @csv",
 		 ",true,,");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 
 	/* no request, skipped bytes, gap, upgrade */
 	basic(&ex, &ci);
@@ -653,8 +647,7 @@ static void test_markers(void)
 		 ".flags.gap] | @csv", ",true,1234,true,true");
 	check_jq(s, ".time", "2024-01-02T14:03:07.124456Z");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 
 	/* invalid both ways, incomplete response */
 	basic(&ex, &ci);
@@ -671,8 +664,7 @@ static void test_markers(void)
 	check_jq(s, "[.request.method, .flags.invalid_request, .flags.invalid_response, "
 		 ".flags.incomplete] | @csv", ",true,true,true");
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 
 	/* headers lost (HPACK) */
 	basic(&ex, &ci);
@@ -681,8 +673,7 @@ static void test_markers(void)
 	CHECK(strstr(s, " [headers lost]\n") != NULL);
 	CHECK(strstr(s, "\n  < [headers lost]\n") != NULL);
 	free(s);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 }
 
 static char *raw(int json, int dir, const void *data, size_t len, const struct hs_conninfo *ci)
@@ -742,8 +733,7 @@ static void test_epipe(void)
 	CHECK_INT(hs_output_exchange(out, &ex), -EPIPE);
 	hs_output_free(out);
 	fclose(f);
-	hs_exchange_free(&ex);
-	memset(&ex, 0, sizeof(ex));
+	clear(&ex);
 	hs_output_free(NULL);
 }
 
@@ -804,8 +794,7 @@ static void test_random(void)
 			}
 			free(s);
 		}
-		hs_exchange_free(&ex);
-		memset(&ex, 0, sizeof(ex));
+		clear(&ex);
 	}
 	fclose(jf);
 	CHECK_INT(bad_text, 0);
