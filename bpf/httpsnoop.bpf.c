@@ -101,7 +101,7 @@ struct {
 } socks SEC(".maps");
 
 /* A finished data syscall. */
-enum call_kind { CALL_BUF = 0, CALL_IOV = 1, CALL_MSG = 2, CALL_SENDFILE = 3 };
+enum call_kind { CALL_BUF = 0, CALL_IOV = 1, CALL_MSG = 2, CALL_SENDFILE = 3, CALL_DISCARD = 4 };
 
 struct call_args {
 	u64 sock;
@@ -458,8 +458,9 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 	r->h.dir = a->dir;
 	r->h.source = source;
 
-	if (a->kind == CALL_SENDFILE) {
-		r->h.flags = HS_RF_UNCAPTURED | HS_RF_SENDFILE;
+	if (a->kind == CALL_SENDFILE || a->kind == CALL_DISCARD) {
+		/* bytes that were never in the caller's buffer */
+		r->h.flags = HS_RF_UNCAPTURED | (a->kind == CALL_SENDFILE ? HS_RF_SENDFILE : 0);
 		r->h.pos = st->pos[a->dir & 1];
 		r->h.len = ret;
 		submit(r, 0);
@@ -486,46 +487,52 @@ static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
 static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
 					       struct sock_state *st, u8 dir);
 
-/* The first three arguments of the current system call, read at its exit tracepoint: the
+/* The first four arguments of the current system call, read at its exit tracepoint: the
  * registers saved at entry are still in the task's pt_regs (only the return value register
  * changes), so no enter tracepoint and no map entry per call are needed. Kernels before 5.15
  * lack bpf_task_pt_regs(); there the frame is found at the top of the kernel stack as
  * task_pt_regs() does on x86-64 (THREAD_SIZE 16 KiB, no padding). */
 #define HS_THREAD_SIZE 16384
 
-static __always_inline bool syscall_args(u64 arg[3])
+static __always_inline bool syscall_args(u64 arg[4])
 {
 	struct pt_regs *regs;
-	u64 v[3];
+	u64 v[8];
 
-	/* x86-64: arguments in di, si, dx */
+	/* x86-64: arguments in di, si, dx, r10 */
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 		arg[0] = regs->di;	/* a typed pointer: plain loads */
 		arg[1] = regs->si;
 		arg[2] = regs->dx;
+		arg[3] = regs->r10;
 		return true;
 	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	regs = (struct pt_regs *)((u64)BPF_CORE_READ(task, stack) + HS_THREAD_SIZE) - 1;
-	/* dx, si, di are adjacent in that order */
-	if (bpf_probe_read_kernel(v, sizeof(v), &regs->dx))
+	/* r10, r9, r8, ax, cx, dx, si, di are adjacent in that order */
+	if (bpf_probe_read_kernel(v, sizeof(v), &regs->r10))
 		return false;
-	arg[0] = v[2];
-	arg[1] = v[1];
-	arg[2] = v[0];
+	arg[0] = v[7];
+	arg[1] = v[6];
+	arg[2] = v[5];
+	arg[3] = v[0];
 	return true;
 }
 
-/* The exit of a read/write-family call: emit the ret bytes it moved on a wanted TCP socket. */
-static __always_inline int data_call(long ret, u8 dir, u8 kind)
+#define MSG_PEEK 2
+#define MSG_TRUNC 0x20
+
+/* The exit of a read/write-family call: emit the ret bytes it moved on a wanted TCP socket.
+ * flags_arg: which argument holds a receive call's flags (recvfrom 3, recvmsg 2), else 0. */
+static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct call_args a = {};
 	struct ssl_thread *t;
 	struct sock_state *st;
-	u64 arg[3], sock;
+	u64 arg[4], sock;
 
 	if (!traced(id))
 		return 0;
@@ -535,6 +542,14 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind)
 		return 0;
 	if (!syscall_args(arg))
 		return 0;
+	if (flags_arg && ret > 0) {
+		/* MSG_PEEK leaves the bytes for the read that reports them; TCP's MSG_TRUNC
+		 * consumes them without copying them to the buffer */
+		if (arg[flags_arg & 3] & MSG_PEEK)
+			return 0;
+		if (arg[flags_arg & 3] & MSG_TRUNC)
+			kind = CALL_DISCARD;
+	}
 	/* the TLS library's ciphertext again on the socket it used earlier in this call */
 	if (openssl_seen(t, arg[0]))
 		return 0;
@@ -546,7 +561,7 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind)
 	if (ret <= 0 || st->tls)
 		return 0;
 	a.sock = sock;
-	a.buf = kind == CALL_SENDFILE ? 0 : arg[1];
+	a.buf = arg[1];
 	a.iovcnt = kind == CALL_IOV ? arg[2] : 0;
 	a.fd = arg[0];
 	a.dir = dir;
@@ -581,63 +596,61 @@ static __always_inline void emit_plaintext(s32 fd, u64 sock, u8 dir, u64 buf, u6
 	emit_call(&a, st, len, source);
 }
 
-#define ARG(i) ((u64)ctx->args[i])
-
 SEC("tracepoint/syscalls/sys_exit_read")
 int exit_read(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF);
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 int exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF);
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_BUF, 3);
 }
 
 SEC("tracepoint/syscalls/sys_exit_readv")
 int exit_readv(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_IOV);
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_IOV, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
 int exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_MSG);
+	return data_call(ctx->ret, HS_DIR_INGRESS, CALL_MSG, 2);
 }
 
 SEC("tracepoint/syscalls/sys_exit_write")
 int exit_write(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF);
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
 int exit_sendto(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF);
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_BUF, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_writev")
 int exit_writev(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_IOV);
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_IOV, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_MSG);
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_MSG, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
 int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 {
-	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_SENDFILE);
+	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_SENDFILE, 0);
 }
 
-/* Connection lifecycle: connect/accept give the role, close frees the socket's state. */
+/* Connection lifecycle: connect/accept give the role, the socket's destruction frees its state. */
 
 static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 					const struct sock_state *st)
@@ -658,7 +671,7 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct sock_state *st;
-	u64 arg[3], sock;
+	u64 arg[4], sock;
 
 	/* 0, or -EINPROGRESS (-115) for a non-blocking connect */
 	if ((ctx->ret != 0 && ctx->ret != -115) || !traced(id) || !syscall_args(arg))
@@ -688,23 +701,35 @@ int exit_accept_(struct trace_event_raw_sys_exit *ctx) { return exit_accept(ctx-
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return exit_accept(ctx->ret); }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	struct sock_state *st;
-	struct sock *sk;
-	u64 sock, ino = 0;
+/* The kernel destroys a TCP socket: after the FIN handshake (or a reset) of a socket no process
+ * holds any more, or when the last fd of a socket that already reached TCP_CLOSE is closed.
+ * Either way no byte of it can be read or written again. Unlike close() this sees every end,
+ * also dup2(), close_range() and exit, and only the real one: a child closing an inherited
+ * copy does not end its parent's connection. It runs in any context (often a softirq), so
+ * the record names no process. The tracepoint's first field, after the 8-byte common
+ * header, has been the struct sock address since it appeared (4.16). */
+struct tcp_destroy_args {
+	u64 common;
+	u64 skaddr;
+};
 
-	if (!traced(id))
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int tcp_destroy(struct tcp_destroy_args *ctx)
+{
+	u64 sock = ctx->skaddr;
+	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
+	struct rec_buf *r;
+	u32 zero = 0;
+
+	if (!st)
 		return 0;
-	sk = sock_of_fd(ARG(0), &ino);
-	sock = (u64)sk;
-	/* only sockets we have state for interest user space */
-	if (!sk || !(st = bpf_map_lookup_elem(&socks, &sock)))
-		return 0;
-	if (st->ino == ino && st->wanted)
-		emit_simple(HS_REC_CLOSE, sock, ARG(0), 0, st);
+	if (st->wanted && (r = bpf_map_lookup_elem(&scratch, &zero))) {
+		fill_header(&r->h, HS_REC_CLOSE, sock, -1, st);
+		r->h.pid = 0;
+		r->h.tid = 0;
+		__builtin_memset(r->h.comm, 0, sizeof(r->h.comm));
+		submit(r, 0);
+	}
 	bpf_map_delete_elem(&socks, &sock);
 	return 0;
 }

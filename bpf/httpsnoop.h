@@ -22,7 +22,7 @@
 enum hs_rec_type {
 	HS_REC_DATA = 1,	/* bytes (or a count of uncaptured bytes) of one direction */
 	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket */
-	HS_REC_CLOSE = 3,	/* close() of a TCP socket */
+	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context) */
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
 	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
 };

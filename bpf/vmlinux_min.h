@@ -135,12 +135,6 @@ struct trace_entry {
 	int pid;
 };
 
-struct trace_event_raw_sys_enter {
-	struct trace_entry ent;
-	long id;
-	unsigned long args[6];
-};
-
 struct trace_event_raw_sys_exit {
 	struct trace_entry ent;
 	long id;

@@ -99,7 +99,7 @@ int hs_capture_check(char *why, size_t whylen)
 			 "try 'mount -t tracefs nodev /sys/kernel/tracing'");
 		return -ENOENT;
 	}
-	snprintf(p, sizeof(p), "%s/events/syscalls/sys_enter_read", tfs);
+	snprintf(p, sizeof(p), "%s/events/syscalls/sys_exit_read", tfs);
 	if (stat(p, &st) != 0) {
 		snprintf(why, whylen, "kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): "
 			 "nothing can be captured");

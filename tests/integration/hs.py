@@ -78,6 +78,18 @@ class Snoop:
             time.sleep(0.05)
         raise AssertionError("httpsnoop did not start tracing within 30s")
 
+    def wait_for(self, text, timeout=5.0):
+        """Waits until the output printed so far contains text, while httpsnoop runs on;
+        returns that output, or None after timeout."""
+        end = time.time() + timeout
+        while time.time() < end:
+            self.out.seek(0)
+            so_far = self.out.read().decode(errors="replace")
+            if text in so_far:
+                return so_far
+            time.sleep(0.05)
+        return None
+
     def stop(self, settle=0.5):
         time.sleep(settle)
         if self.p.poll() is None:
@@ -213,7 +225,9 @@ def make_cert(d):
 
 def run_tests(namespace):
     """Run every test_* function of the calling module; print a summary; exit 1 on failure."""
-    tests = [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]
+    only = os.environ.get("HS_ONLY", "")	# a substring of test names, while developing
+    tests = [(n, f) for n, f in namespace.items()
+             if n.startswith("test_") and callable(f) and only in n]
     passed = failed = 0
     try:
         for name, fn in tests:

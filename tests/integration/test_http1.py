@@ -228,4 +228,96 @@ def test_write_then_read_file():
     os.unlink(path)
 
 
+def serve_once(handler):
+    """A one-connection TCP server in a thread of this process: handler(conn) serves it."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+
+    def run():
+        c, _ = ls.accept()
+        try:
+            handler(c)
+        finally:
+            ls.close()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return ls.getsockname()[1], t
+
+
+def read_head(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_msg_peek_is_reported_once():
+    # a server that sniffs the protocol with MSG_PEEK before reading: the peeked bytes are
+    # read again, and must not appear twice in the decoded stream
+    def handler(c):
+        assert c.recv(8, socket.MSG_PEEK) == b"GET /pee"
+        read_head(c)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\npeek\n")
+        c.close()
+    port, t = serve_once(handler)
+    s = Snoop("-p", os.getpid())
+    assert curl(f"http://127.0.0.1:{port}/peek") == "200 "
+    t.join(5)
+    ex = s.stop()
+    e = one(ex, method="GET", target="/peek", status=200)
+    assert e["connection"]["role"] == "server"
+    assert e["response"]["body"]["text"] == "peek\n"
+    assert e["flags"]["skipped_bytes"] == 0 and not e["flags"]["gap"], e["flags"]
+    assert len(ex) == 1, ex
+
+
+def test_unanswered_request_printed_when_socket_ends():
+    # the server reads the request, then drops the connection without a close() call (dup2
+    # over its fd): the socket still ends, and the unanswered exchange is printed at once
+    def handler(c):
+        read_head(c)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, c.fileno())
+        os.close(null)
+        c.close()
+    port, t = serve_once(handler)
+    s = Snoop("-p", os.getpid())
+    curl(f"http://127.0.0.1:{port}/unanswered")
+    t.join(5)
+    seen = s.wait_for("/unanswered")
+    running = s.p.poll() is None
+    ex = s.stop()
+    assert seen is not None, "not printed while httpsnoop ran on"
+    assert running
+    e = one(ex, method="GET", target="/unanswered")
+    assert e["response"] is None and e["flags"]["no_response"], e
+
+
+def test_child_closing_inherited_socket_keeps_connection():
+    # whole-machine mode also sees the close() of a forked child that drops its copy of the
+    # socket: the connection lives on in the parent, and its exchange stays whole
+    c = socket.create_connection(("127.0.0.1", NGX_PORT))
+    s = Snoop("--port", NGX_PORT)
+    c.sendall(b"GET /index.html?fork HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    pid = os.fork()
+    if pid == 0:
+        os.close(c.fileno())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    data = read_head(c)
+    while not data.endswith(b"</h1>\n"):
+        data += c.recv(4096)
+    c.close()
+    ex = s.stop()
+    mine = [e for e in find(ex, target="/index.html?fork")
+            if e["connection"]["role"] == "client"]
+    assert len(mine) == 1, ex
+    assert mine[0]["response"]["status"] == 200
+    assert mine[0]["response"]["body"]["text"] == "<h1>nginx test</h1>\n"
+
+
 run_tests(dict(globals()))
