@@ -3,9 +3,11 @@
  * Included at the end of httpsnoop.bpf.c. Entry probes save the arguments per thread, the
  * return probe emits the plaintext through emit_plaintext(). Which socket a call belongs to,
  * in this order:
- *  1. the socket the thread reads or writes inside the call (socket BIO: the syscall hooks
- *     call openssl_on_syscall(), which also marks the socket so its ciphertext is skipped);
- *  2. the fd remembered for this SSL* (calls served from buffered records, no syscall);
+ *  1. the socket this SSL* used before (ssl_fds), taken at entry: the call's own system calls
+ *     on it return at once, with no fd walk, and calls served from buffered records need none;
+ *  2. any other socket the thread reads or writes inside the call (socket BIO: the syscall
+ *     hooks call openssl_on_syscall(), which also marks the socket so its ciphertext is
+ *     skipped), remembered for the next calls;
  *  3. memory BIOs (node): SSL_read takes the last socket the thread read before the call;
  *     SSL_write with no known fd is copied (the caller may free its buffer at once) and
  *     emitted at the next socket write the thread makes, which carries its ciphertext.
@@ -53,14 +55,15 @@ struct ssl_thread {
 	u64 ssl;		/* SSL* of the call in progress */
 	u64 buf;
 	u64 len_ptr;		/* SSL_*_ex: where the byte count is written */
-	u64 sock;		/* struct sock of fd */
-	s32 fd;			/* socket used inside the call, -1: none yet */
+	u64 sock;		/* struct sock of fd, 0: not known */
+	s32 fd;			/* socket of the call, -1: none yet */
 	s32 last_rd_fd;		/* last TCP socket read outside SSL calls, -1: none */
 	u8 dir;
 	u8 ex;
 	u8 in_call;
 	u8 pending;		/* an SSL_write copy waits in ssl_pend for its socket */
-	u8 pad[4];
+	u8 preset;		/* fd and sock came from ssl_fds at entry, unchanged since */
+	u8 pad[3];
 };
 
 struct {
@@ -76,11 +79,18 @@ struct ssl_key {
 	u32 pad;
 };
 
+/* The socket an SSL* was last used with. */
+struct ssl_conn {
+	u64 sock;		/* its struct sock, 0: not known (memory BIO) */
+	s32 fd;
+	u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HS_MAX_SOCKS);
 	__type(key, struct ssl_key);
-	__type(value, s32);	/* socket fd */
+	__type(value, struct ssl_conn);
 } ssl_fds SEC(".maps");
 
 /* SSL_write plaintext copied at return, waiting for the socket write that follows. */
@@ -113,13 +123,13 @@ static __always_inline void ossl_count(u32 which, u64 n)
 		*c += n;
 }
 
-static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd)
+static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd, u64 sock)
 {
 	struct ssl_key k = { .ssl = ssl, .tgid = tgid };
-	s32 *old = bpf_map_lookup_elem(&ssl_fds, &k);
+	struct ssl_conn *old = bpf_map_lookup_elem(&ssl_fds, &k), v = { .sock = sock, .fd = fd };
 
-	if (!old || *old != fd)
-		bpf_map_update_elem(&ssl_fds, &k, &fd, BPF_ANY);
+	if (!old || old->fd != fd || old->sock != sock)
+		bpf_map_update_elem(&ssl_fds, &k, &v, BPF_ANY);
 }
 
 /* Emits a copied SSL_write as the plaintext of socket sock (fd); the bytes beyond the
@@ -172,7 +182,8 @@ static __always_inline bool openssl_in_call(const struct ssl_thread *t)
 	return t && t->in_call;
 }
 
-/* Whether fd is the socket this SSL call already used: already marked TLS, nothing to do. */
+/* Whether fd is the socket this SSL call uses (known from an earlier call on the same SSL*,
+ * or from an earlier system call of this one): already marked TLS, nothing to do. */
 static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd)
 {
 	return t && t->in_call && t->fd == fd;
@@ -188,6 +199,7 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 		/* the TLS library's own socket I/O: ciphertext, not reported */
 		t->fd = fd;
 		t->sock = sock;
+		t->preset = 0;
 		sock_set_tls(st);
 		return;
 	}
@@ -201,7 +213,7 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 		t->pending = 0;
 		if (!p)
 			return;
-		ossl_remember(p->ssl, id >> 32, fd);
+		ossl_remember(p->ssl, id >> 32, fd, sock);
 		ossl_count(OSSL_CNT_DEFERRED, 1);
 		ossl_count(OSSL_CNT_BYTES, p->len);
 		ossl_emit_pending(p, fd, sock, st);
@@ -233,6 +245,8 @@ static __always_inline void ossl_defer(struct ssl_thread *t, u64 id, u64 len)
 static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 {
 	u64 id = bpf_get_current_pid_tgid();
+	struct ssl_key k = { .ssl = SSL_ARG0(ctx), .tgid = id >> 32 };
+	struct ssl_conn *known;
 	struct ssl_thread *t;
 
 	if (openssl_probe_only) {
@@ -254,8 +268,11 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 	t->ssl = SSL_ARG0(ctx);
 	t->buf = SSL_ARG1(ctx);
 	t->len_ptr = ex ? SSL_ARG3(ctx) : 0;
-	t->fd = -1;
-	t->sock = 0;
+	/* the socket this SSL* used before: its system calls inside this call need no fd walk */
+	known = bpf_map_lookup_elem(&ssl_fds, &k);
+	t->fd = known ? known->fd : -1;
+	t->sock = known ? known->sock : 0;
+	t->preset = !!known;
 	t->dir = dir;
 	t->ex = ex;
 	t->in_call = 1;
@@ -278,10 +295,9 @@ int ssl_return(struct pt_regs *ctx)
 	u64 id = bpf_get_current_pid_tgid();
 	u32 tgid = id >> 32;
 	struct ssl_thread *t;
-	struct ssl_key k = {};
 	int rc = (int)SSL_RC(ctx);
 	u64 len = 0, sock;
-	s32 fd, *known;
+	s32 fd;
 
 	if (openssl_probe_only) {
 		ossl_count(OSSL_CNT_PROBE_HITS, 1);
@@ -298,18 +314,15 @@ int ssl_return(struct pt_regs *ctx)
 		len = rc;
 	}
 	fd = t->fd;
-	sock = t->sock;	/* known when the call used its socket */
-	k.ssl = t->ssl;
-	k.tgid = tgid;
+	sock = t->sock;
 	if (fd >= 0) {
-		ossl_remember(t->ssl, tgid, fd);
-	} else if ((known = bpf_map_lookup_elem(&ssl_fds, &k))) {
-		fd = *known;
+		if (!t->preset)
+			ossl_remember(t->ssl, tgid, fd, sock);
 	} else if (t->dir == HS_DIR_INGRESS && t->last_rd_fd >= 0) {
 		/* memory BIO: the ciphertext came from the socket this thread just read; learnt
 		 * even from calls that return no data (handshake), for the writes that follow */
 		fd = t->last_rd_fd;
-		ossl_remember(t->ssl, tgid, fd);
+		ossl_remember(t->ssl, tgid, fd, 0);
 	}
 	if (!len)
 		return 0;
