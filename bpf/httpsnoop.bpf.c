@@ -663,6 +663,12 @@ static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 		return;
 	fill_header(&r->h, type, sock, fd, st);
 	r->h.flags = flags;
+	if (type == HS_REC_CLOSE) {
+		/* sent from whatever context destroys the socket: the process is not known */
+		r->h.pid = 0;
+		r->h.tid = 0;
+		__builtin_memset(r->h.comm, 0, sizeof(r->h.comm));
+	}
 	submit(r, 0);
 }
 
@@ -705,9 +711,9 @@ int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return exit_accept(ctx-
  * holds any more, or when the last fd of a socket that already reached TCP_CLOSE is closed.
  * Either way no byte of it can be read or written again. Unlike close() this sees every end,
  * also dup2(), close_range() and exit, and only the real one: a child closing an inherited
- * copy does not end its parent's connection. It runs in any context (often a softirq), so
- * the record names no process. The tracepoint's first field, after the 8-byte common
- * header, has been the struct sock address since it appeared (4.16). */
+ * copy does not end its parent's connection. It runs in any context (often a softirq). The
+ * tracepoint's first field, after the 8-byte common header, has been the struct sock address
+ * since it appeared (4.16). */
 struct tcp_destroy_args {
 	u64 common;
 	u64 skaddr;
@@ -718,18 +724,11 @@ int tcp_destroy(struct tcp_destroy_args *ctx)
 {
 	u64 sock = ctx->skaddr;
 	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
-	struct rec_buf *r;
-	u32 zero = 0;
 
 	if (!st)
 		return 0;
-	if (st->wanted && (r = bpf_map_lookup_elem(&scratch, &zero))) {
-		fill_header(&r->h, HS_REC_CLOSE, sock, -1, st);
-		r->h.pid = 0;
-		r->h.tid = 0;
-		__builtin_memset(r->h.comm, 0, sizeof(r->h.comm));
-		submit(r, 0);
-	}
+	if (st->wanted)
+		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
 	bpf_map_delete_elem(&socks, &sock);
 	return 0;
 }
