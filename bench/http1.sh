@@ -4,14 +4,17 @@
 # throughput ratio, exchanges printed vs requests completed, and records lost. Figures only.
 # The ratio is the median of the per-pair ratios (one untraced run, then one traced run): on a
 # shared machine a slow phase hits both runs of a pair, while a sum would let it pick a side.
+# A third run per round, "hooks only", traces an idle process instead of nginx: the syscall
+# programs are attached and run on every read/write-family call but capture nothing. It is
+# the floor that attaching tracepoints costs on this kernel, whatever the programs do.
 #   bench/http1.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 hs=$(realpath "${1:-build/httpsnoop}")
 secs=${2:-5}
 runs=${3:-5}
 dir=$(mktemp -d /tmp/hs-bench.XXXXXX)
-master=
-trap '[ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
+master= idle=
+trap '[ -n "$master" ] && kill "$master" 2>/dev/null; [ -n "$idle" ] && kill "$idle"; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/nginx.sh"
 bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
 url="http://127.0.0.1:$port/"
@@ -19,12 +22,21 @@ url="http://127.0.0.1:$port/"
 wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
 wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 
-base=0 traced=0 printed=0 completed=0 lost=0 ratios=
-for i in $(seq "$runs"); do
-  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
-  "$hs" -p "$worker" > /dev/null 2> "$dir/hs.err" &
+# start_hs PID: httpsnoop -p PID in the background, once it traces
+start_hs() {
+  "$hs" -p "$1" > /dev/null 2> "$dir/hs.err" &
   hpid=$!
   for _ in $(seq 100); do grep -q tracing "$dir/hs.err" && break; sleep 0.05; done
+}
+sleep 1000000 & idle=$!
+
+base=0 traced=0 printed=0 completed=0 lost=0 ratios= floors=
+for i in $(seq "$runs"); do
+  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
+  start_hs "$idle"
+  f=$(wrk_rps)
+  kill -INT "$hpid"; wait "$hpid" || true
+  start_hs "$worker"
   r=$(wrk_rps); traced=$(echo "$traced + $r" | bc -l)
   completed=$((completed + $(wrk_total)))
   sleep 0.5
@@ -32,11 +44,14 @@ for i in $(seq "$runs"); do
   printed=$((printed + $(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")))
   lost=$((lost + $(sed -n 's/.* captured, \([0-9]*\) lost.*/\1/p' "$dir/hs.err")))
   ratios="$ratios $(echo "$r / $u" | bc -l)"
-  printf 'run %d: untraced %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$r"
+  floors="$floors $(echo "$f / $u" | bc -l)"
+  printf 'run %d: untraced %.0f req/s, hooks only %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$f" "$r"
 done
 median=$(median $ratios)
 printf 'throughput ratio traced/untraced: %.3f (median of %d pairs; ratio of the sums %.3f)\n' \
   "$median" "$runs" "$(echo "$traced / $base" | bc -l)"
+printf 'hooks only (an idle process traced)/untraced: %.3f (median of %d pairs)\n' \
+  "$(median $floors)" "$runs"
 printf 'exchanges printed: %d of %d requests completed (%.2f %%)\n' "$printed" "$completed" \
   "$(echo "100 * $printed / $completed" | bc -l)"
 printf 'records lost: %d\n' "$lost"
