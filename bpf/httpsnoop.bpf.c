@@ -482,6 +482,7 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 /* openssl.bpf.h */
 struct ssl_thread;
 static __always_inline struct ssl_thread *openssl_thread(u64 id);
+static __always_inline void openssl_thread_exit(u64 id);
 static __always_inline bool openssl_in_call(const struct ssl_thread *t);
 static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
 static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
@@ -740,7 +741,9 @@ int process_exit(void *ctx)
 	struct rec_buf *r;
 	u32 zero = 0;
 
-	/* the thread group ends when its leader exits; other threads are not interesting */
+	openssl_thread_exit(id);
+	/* the thread group ends when its leader exits; for the rest only the thread's TLS state
+	 * matters */
 	if ((u32)id != (u32)(id >> 32) || !traced(id))
 		return 0;
 	r = bpf_map_lookup_elem(&scratch, &zero);

@@ -176,6 +176,20 @@ static __always_inline struct ssl_thread *openssl_thread(u64 id)
 	return bpf_map_lookup_elem(&ssl_threads, &id);
 }
 
+/* A thread ended: forget its state. A call it was inside (killed while blocked in SSL_read)
+ * never returns, and its id comes back with pid reuse: the new thread's socket I/O would be
+ * taken for a TLS library's ciphertext, and a pending SSL_write copy emitted on its socket. */
+static __always_inline void openssl_thread_exit(u64 id)
+{
+	struct ssl_thread *t = openssl_thread(id);
+
+	if (!t)
+		return;
+	if (t->pending)
+		bpf_map_delete_elem(&ssl_pend, &id);
+	bpf_map_delete_elem(&ssl_threads, &id);
+}
+
 /* Whether the thread is inside an SSL call (its failed socket calls still tell the fd). */
 static __always_inline bool openssl_in_call(const struct ssl_thread *t)
 {

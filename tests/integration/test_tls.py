@@ -277,6 +277,60 @@ def test_process_exits_while_traced():
     check(one(ex, target="/a.txt?via=urllib", status=200), "client", NGX_PORT, "libssl.so", p.pid)
 
 
+BLOCKED_PY = r"""
+import socket, ssl, sys
+ctx = ssl._create_unverified_context()
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+print("ready", flush=True)
+sys.stdin.readline()
+s.recv(100)
+"""
+
+PLAIN_PY = r"""
+import sys, urllib.request
+sys.stdin.readline()
+assert urllib.request.urlopen(sys.argv[1]).read() == b"hello over tls\n"
+"""
+
+
+def spawn_as(pid, argv, tries=50):
+    """A gated client that the kernel gave this pid (the next pid is set through
+    ns_last_pid; another process may take it first, so try again), or None."""
+    for _ in range(tries):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(pid - 1))
+        p = gated(argv)
+        if p.pid == pid:
+            return p
+        p.p.kill()
+        p.p.wait()
+    return None
+
+
+def test_pid_reused_after_kill_inside_ssl_read():
+    # a client killed while blocked in SSL_read never returns from it; a later process with
+    # its pid must not have its plain HTTP taken for that call's ciphertext and dropped
+    port = free_port()
+    Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+          "--directory", TMP])
+    wait_port(port)
+    blocked = gated([sys.executable, "-c", BLOCKED_PY, str(NGX_PORT)], stdout=subprocess.PIPE)
+    assert blocked.p.stdout.readline() == b"ready\n"
+    s = Snoop("--port", port)
+    blocked.p.stdin.write(b"go\n")
+    blocked.p.stdin.flush()
+    time.sleep(0.5)
+    blocked.p.kill()
+    blocked.p.wait()
+    p = spawn_as(blocked.pid, [sys.executable, "-c", PLAIN_PY,
+                               f"http://127.0.0.1:{port}/a.txt?pid-reused"])
+    assert p is not None, f"pid {blocked.pid} was not given out again"
+    go(p)
+    ex = s.stop()
+    e = one(ex, method="GET", target="/a.txt?pid-reused", status=200, pid=p.pid)
+    assert e["connection"]["tls"] is False and e["connection"]["role"] == "client", e
+
+
 def test_diagnostics():
     s = Snoop("-v", "-p", f"{WORKER},{os.getpid()}", json_out=False)
     s.stop(settle=0)
