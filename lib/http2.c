@@ -1021,11 +1021,12 @@ static void run(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t 
 			}
 			take = RBUF_SIZE - dr->rlen;
 			take = n < take ? n : take;
-			if (take)
+			if (take) {	/* p is NULL at a flush */
 				memcpy(dr->rbuf + dr->rlen, p, take);
-			dr->rlen += take;
-			p += take;
-			n -= take;
+				dr->rlen += take;
+				p += take;
+				n -= take;
+			}
 			if (!resync_scan(d, x, final && !n) && !n)
 				return;
 			continue;

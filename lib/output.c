@@ -119,6 +119,8 @@ static void esc_text(struct sb *b, const uint8_t *p, size_t n)
 {
 	size_t i = 0, run = 0;
 
+	if (!n)
+		return;		/* p may be NULL */
 	while (i < n) {
 		uint32_t cp = 0;
 		int r;
@@ -164,6 +166,8 @@ static void esc_json(struct sb *b, const uint8_t *p, size_t n)
 	size_t i = 0, run = 0;
 
 	sb_putc(b, '"');
+	if (!n)
+		p = (const uint8_t *)"";	/* p may be NULL */
 	while (i < n) {
 		uint32_t cp = 0;
 		int r = hs_utf8_next(p + i, n - i, &cp);
@@ -215,13 +219,22 @@ static void json_base64(struct sb *b, const uint8_t *p, size_t n)
 	sb_putc(b, '"');
 }
 
+/* CLOCK_MONOTONIC ns to wall-clock ns since the epoch, within 0..INT64_MAX (a record file
+ * may hold any timestamp). */
+static int64_t wall_ns(const struct hs_output *out, uint64_t ts)
+{
+	int64_t ns;
+
+	if (ts > INT64_MAX || __builtin_add_overflow((int64_t)ts, out->o.mono_to_real_ns, &ns))
+		return INT64_MAX;
+	return ns < 0 ? 0 : ns;
+}
+
 /* Time: CLOCK_MONOTONIC ns to wall-clock seconds and microseconds. */
 static void wall(const struct hs_output *out, uint64_t ts, time_t *sec, long *usec)
 {
-	int64_t ns = (int64_t)ts + out->o.mono_to_real_ns;
+	int64_t ns = wall_ns(out, ts);
 
-	if (ns < 0)
-		ns = 0;
 	*sec = (time_t)(ns / 1000000000);
 	*usec = (long)(ns % 1000000000 / 1000);
 }
@@ -692,8 +705,11 @@ static void body_view(const struct hs_message *m, struct body_view *v)
 /* Text split in lines at \n or \r\n, each escaped and after prefix. */
 static void text_lines(struct sb *b, const char *prefix, const uint8_t *p, size_t n)
 {
-	const uint8_t *end = p + n;
+	const uint8_t *end;
 
+	if (!n)
+		return;		/* p may be NULL */
+	end = p + n;
 	while (p < end) {
 		const uint8_t *nl = memchr(p, '\n', end - p);
 		const uint8_t *e = nl ? nl : end;
@@ -998,14 +1014,13 @@ static void json_exchange(struct hs_output *out, struct sb *b, const struct hs_e
 	int hq = has_req(ex), hr = has_resp(ex);
 	uint64_t start = hq ? rq->ts_first : rs->ts_first;
 	uint64_t end = hr ? rs->ts_last : rq->ts_last;
-	int64_t wall_ns = (int64_t)start + out->o.mono_to_real_ns;
 	unsigned mf = rq->flags | rs->flags;
 	int incomplete = (hq && (rq->flags & HS_MSG_PRESENT) && !(rq->flags & HS_MSG_COMPLETE)) ||
 			 (hr && (rs->flags & HS_MSG_PRESENT) && !(rs->flags & HS_MSG_COMPLETE));
 
 	sb_puts(b, "{\"time\":");
 	json_time(b, out, start);
-	sb_printf(b, ",\"ts_ns\":%" PRId64 ",", wall_ns > 0 ? wall_ns : 0);
+	sb_printf(b, ",\"ts_ns\":%" PRId64 ",", wall_ns(out, start));
 	json_process(b, ex->conn);
 	sb_putc(b, ',');
 	json_conn_open(b, ex->conn);
@@ -1069,7 +1084,8 @@ static void text_raw(struct hs_output *out, struct sb *b, const struct hs_connin
 	put_endpoint(b, ci->family, ci->laddr, ci->lport);
 	sb_puts(b, dir ? " <- " : " -> ");
 	put_endpoint(b, ci->family, ci->raddr, ci->rport);
-	sb_printf(b, " %s %zu bytes ", dir ? "read" : "written", len);
+	sb_printf(b, " %s %zu bytes %s", dir ? "read" : "written", len,
+		  data ? "" : "not captured ");
 	if (ci->source != HS_SOURCE_SYSCALL)
 		put_tls(b, ci);
 	else
@@ -1079,6 +1095,8 @@ static void text_raw(struct hs_output *out, struct sb *b, const struct hs_connin
 		esc_text_str(b, ctr);
 	}
 	sb_putc(b, '\n');
+	if (!data)
+		return;
 	if (hs_body_is_text(data, len, NULL)) {
 		text_lines(b, "  | ", data, len);
 		return;
@@ -1104,17 +1122,18 @@ static void text_raw(struct hs_output *out, struct sb *b, const struct hs_connin
 static void json_raw(struct hs_output *out, struct sb *b, const struct hs_conninfo *ci, int dir,
 		     const uint8_t *data, size_t len, uint64_t ts)
 {
-	int64_t wall_ns = (int64_t)ts + out->o.mono_to_real_ns;
-
 	sb_puts(b, "{\"time\":");
 	json_time(b, out, ts);
-	sb_printf(b, ",\"ts_ns\":%" PRId64 ",", wall_ns > 0 ? wall_ns : 0);
+	sb_printf(b, ",\"ts_ns\":%" PRId64 ",", wall_ns(out, ts));
 	json_process(b, ci);
 	sb_putc(b, ',');
 	json_conn_open(b, ci);
 	sb_printf(b, "},\"direction\":\"%s\",\"size\":%zu,\"base64\":",
 		  dir ? "read" : "written", len);
-	json_base64(b, data, len);
+	if (data)
+		json_base64(b, data, len);
+	else
+		sb_puts(b, "null");
 	sb_puts(b, "}\n");
 }
 
@@ -1182,7 +1201,7 @@ int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
 {
 	static const struct hs_conninfo none;
 
-	if (!out || (!data && len))
+	if (!out)
 		return -EINVAL;
 	if (!ci)
 		ci = &none;

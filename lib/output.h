@@ -23,7 +23,8 @@ struct hs_output;
 struct hs_output *hs_output_new(FILE *f, const struct hs_output_opts *o);
 /* Write one exchange and flush. Returns 0 or negative errno (e.g. -EPIPE). */
 int hs_output_exchange(struct hs_output *out, const struct hs_exchange *ex);
-/* --raw: write one captured chunk of a connection (dir 0: written, 1: read) and flush. */
+/* --raw: write one captured chunk of a connection (dir 0: written, 1: read) and flush;
+ * data NULL: len bytes went by that were not captured. */
 int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
 		  const uint8_t *data, size_t len, uint64_t ts);
 /* Flush what batch mode has written. Returns 0 or negative errno. */

@@ -49,13 +49,14 @@ static void hdrn(struct hs_message *m, const char *n, const char *v, size_t vlen
 	CHECK_INT(hs_message_add_header(m, &lim, 0, n, strlen(n), v, vlen), 0);
 }
 
-/* A plain HTTP/1.1 GET /index.html -> 200 OK with a 612-byte body, 1.23 ms. */
 /* frees what a test exchange owns and zeroes it for the next case */
 static void clear(struct hs_exchange *ex)
 {
 	hs_exchange_free(ex);
 	memset(ex, 0, sizeof(*ex));
 }
+
+/* A plain HTTP/1.1 GET /index.html -> 200 OK with a 612-byte body, 1.23 ms. */
 
 static void basic(struct hs_exchange *ex, const struct hs_conninfo *ci)
 {
@@ -713,6 +714,66 @@ static void test_raw(void)
 	check_jq(s, "[.direction, .size, .base64, .connection.tls, .connection.source] | @csv",
 		 "\"read\",17,\"AAAECAAAAAAAAA8AAVBSSRs=\",true,\"gotls\"");
 	free(s);
+	/* bytes that went by uncaptured (sendfile, lost records): said so, nothing invented */
+	ci.source = HS_SOURCE_SYSCALL;
+	s = raw(0, 0, NULL, 1048576, &ci);
+	CHECK_STR(s, "14:03:07.123456 curl[42] 127.0.0.1:51234 -> 127.0.0.1:8080 written 1048576 "
+		  "bytes not captured syscall\n");
+	free(s);
+	s = raw(1, 0, NULL, 1048576, &ci);
+	check_json(s);
+	check_jq(s, "[.direction, .size, .base64] | @csv", "\"written\",1048576,");
+	free(s);
+}
+
+/* Timestamps come from records, and a capture file may hold any: the clock saturates. */
+static void test_hostile_timestamps(void)
+{
+	struct hs_conninfo ci = conn("curl", 42, "127.0.0.1", 1, "127.0.0.1", 2);
+	struct hs_output_opts o = { .json = 1, .mono_to_real_ns = REAL0 };
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	struct hs_output *out = hs_output_new(f, &o);
+	struct hs_exchange ex;
+	char *s;
+
+	CHECK_INT(hs_output_raw(out, &ci, 0, (const uint8_t *)"x", 1, UINT64_MAX - 5), 0);
+	hs_output_free(out);
+	fclose(f);
+	check_json(buf);
+	CHECK(strstr(buf, "\"ts_ns\":9223372036854775807,") != NULL);
+	free(buf);
+	basic(&ex, &ci);
+	ex.req.ts_first = (uint64_t)INT64_MAX - 5;
+	s = render_opts(&o, &ex);
+	check_json(s);
+	CHECK(strstr(s, "\"ts_ns\":9223372036854775807,") != NULL);
+	free(s);
+	clear(&ex);
+}
+
+/* A body that went by uncaptured (sendfile): sizes shown, no bytes read from anywhere. */
+static void test_uncaptured_body(void)
+{
+	struct hs_conninfo ci = conn("nginx", 7, "127.0.0.1", 80, "127.0.0.1", 5555);
+	struct hs_exchange ex;
+	char *s;
+
+	basic(&ex, &ci);
+	hs_message_reset(&ex.resp);
+	ex.resp.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE | HS_MSG_TRUNCATED;
+	ex.resp.version = 11;
+	ex.resp.status = 200;
+	ex.resp.body_size = 1048576;
+	s = render(2, 0, &ex);
+	CHECK(strstr(s, " 200 ") != NULL);
+	free(s);
+	s = render(2, 1, &ex);
+	check_json(s);
+	check_jq(s, ".sizes.response_body", "1048576");
+	free(s);
+	clear(&ex);
 }
 
 static void test_epipe(void)
@@ -899,6 +960,8 @@ int main(void)
 	test_http2_grpc();
 	test_markers();
 	test_raw();
+	test_hostile_timestamps();
+	test_uncaptured_body();
 	test_epipe();
 	test_random();
 	test_body_helpers();
