@@ -442,25 +442,46 @@ static void block_data(struct hs_http2 *d, int x, const uint8_t *p, size_t n, in
 	}
 }
 
-/* Moves the decoded fields of tmp into m (its headers or its trailers). */
+/* Field bytes as block_field() counts them against max_header_bytes. */
+static size_t fields_bytes(const struct hs_header *h, uint32_t n)
+{
+	size_t sz = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sz += h[i].name_len + h[i].value_len + 32;
+	return sz;
+}
+
+/* Moves the decoded fields of tmp into m (its headers or its trailers). One budget of
+ * max_header_bytes covers all of a message's blocks: a peer sending trailer block after
+ * trailer block (each small enough alone) must not grow it further. */
 static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_message *tmp,
 			int trailer)
 {
 	struct hs_header **arr = trailer ? &m->trailers : &m->headers;
 	uint32_t *n = trailer ? &m->ntrailers : &m->nheaders;
+	size_t used = fields_bytes(m->headers, m->nheaders) +
+		      fields_bytes(m->trailers, m->ntrailers);
 
 	m->flags |= tmp->flags & HS_MSG_HDRS_CUT;
-	if (*n == 0) {
+	if (*n == 0 && used + fields_bytes(tmp->headers, tmp->nheaders) <= d->lim->max_header_bytes) {
 		*arr = tmp->headers;
 		*n = tmp->nheaders;
 		tmp->headers = NULL;
 		tmp->nheaders = 0;
 	} else {
-		for (uint32_t i = 0; i < tmp->nheaders; i++)
-			if (hs_message_add_header(m, d->lim, trailer, tmp->headers[i].name,
-						  tmp->headers[i].name_len, tmp->headers[i].value,
-						  tmp->headers[i].value_len) < 0)
+		for (uint32_t i = 0; i < tmp->nheaders; i++) {
+			const struct hs_header *h = &tmp->headers[i];
+
+			used += h->name_len + h->value_len + 32;
+			if (used > d->lim->max_header_bytes) {
+				m->flags |= HS_MSG_HDRS_CUT;
+				break;
+			}
+			if (hs_message_add_header(m, d->lim, trailer, h->name, h->name_len, h->value,
+						  h->value_len) < 0)
 				d->nomem = 1;
+		}
 	}
 	hs_message_reset(tmp);
 }

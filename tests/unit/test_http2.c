@@ -1199,6 +1199,41 @@ static void test_flush_and_limits(void)
 	}
 	result_free(&r);
 	sc_free(&sc);
+
+	/* one max_header_bytes for all of a message's blocks: trailer block after trailer block
+	 * (each one small, and HPACK-indexed after the first) cannot grow it further */
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	{
+		static char big[2001];
+		struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
+
+		memset(big, 'v', 2000);
+		sc_headers(&sc, 0, 1, 0, get_req);
+		for (int i = 0; i < 100; i++)
+			sc_headers(&sc, 0, 1, i == 99 ? END_STREAM : 0, NV("x-t", big));
+		sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "200"));
+		memset(&r, 0, sizeof(r));
+		for (int i = 0; i < sc.nev; i++)
+			feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 1);
+		hs_http2_free(d);
+		CHECK_INT(r.n, 1);
+		if (r.n == 1) {
+			const struct hs_message *m = &r.ex[0].req;
+			size_t kept = 0;
+
+			for (uint32_t i = 0; i < m->nheaders; i++)
+				kept += m->headers[i].name_len + m->headers[i].value_len + 32;
+			for (uint32_t i = 0; i < m->ntrailers; i++)
+				kept += m->trailers[i].name_len + m->trailers[i].value_len + 32;
+			CHECK(kept <= lim.max_header_bytes);
+			CHECK(m->ntrailers >= 30);
+			CHECK(m->flags & HS_MSG_HDRS_CUT);
+			CHECK_INT(r.ex[0].resp.status, 200);
+		}
+	}
+	result_free(&r);
+	sc_free(&sc);
 }
 
 /* RFC 7541 Appendix C: requests (C.3, C.4) and responses with a 256-byte table (C.5, C.6). */
