@@ -90,7 +90,8 @@ def test_nginx_server_keepalive_and_1mib():
 
 def test_curl_client_long_running():
     # --rate spaces the transfers: the first ones go before httpsnoop is attached
-    urls = [f"https://127.0.0.1:{NGX_PORT}/a.txt?n={i}" for i in range(10)]
+    # (5 s of them: attaching can take a second or two on a loaded machine)
+    urls = [f"https://127.0.0.1:{NGX_PORT}/a.txt?n={i}" for i in range(20)]
     args = ["curl", "-sk", "--rate", "4/s"]
     for u in urls:
         args += ["-o", "/dev/null", u]
@@ -102,7 +103,7 @@ def test_curl_client_long_running():
     assert len(got) >= 3, ex
     for e in got:
         check(e, "client", NGX_PORT, "libssl.so", p.pid)
-    assert one(ex, target="/a.txt?n=9")
+    assert one(ex, target="/a.txt?n=19")
 
 
 CLIENT_PY = r"""
