@@ -14,6 +14,7 @@
 #define PREFACE_LEN 24
 #define FRAME_HDR 9
 #define MAX_STREAMS 1024	/* open streams kept; beyond, the oldest is emitted */
+#define CONN_FIELD_BUDGETS 16	/* field bytes kept by open streams: this many messages' worth */
 #define CLOSED_RING 32		/* recently finished stream ids, to ignore their late frames */
 #define PENDING_MAX 4		/* SETTINGS frames awaiting their ACK */
 #define RBUF_SIZE 32768		/* resynchronisation window */
@@ -117,6 +118,7 @@ struct hs_http2 {
 	uint32_t closed[CLOSED_RING];
 	unsigned closed_pos;
 	uint64_t skipped;		/* bytes skipped, reported on the next new stream */
+	size_t field_bytes;		/* decoded field bytes held by open streams */
 	int nomem;
 };
 
@@ -230,6 +232,16 @@ static void stream_unlink(struct hs_http2 *d, struct stream *st)
 }
 
 /* Hands the stream to the emit callback and frees it. */
+/* Field bytes as block_field() counts them against max_header_bytes. */
+static size_t fields_bytes(const struct hs_header *h, uint32_t n)
+{
+	size_t sz = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sz += h[i].name_len + h[i].value_len + 32;
+	return sz;
+}
+
 static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 {
 	int c = client_dir(d, st);
@@ -256,6 +268,9 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 		ex.flags |= HS_EX_NO_REQUEST;
 	if (!st->s[1 - c].hdrs_seen && !(ex.flags & HS_EX_RESET))
 		ex.flags |= HS_EX_NO_RESPONSE;
+	for (int x = 0; x < 2; x++)
+		d->field_bytes -= fields_bytes(st->s[x].m.headers, st->s[x].m.nheaders) +
+				  fields_bytes(st->s[x].m.trailers, st->s[x].m.ntrailers);
 	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
 	d->emit(&ex, d->ctx);
 	hs_exchange_free(&ex);
@@ -396,7 +411,10 @@ static void block_field(struct hs_http2 *d, int x, const nghttp2_nv *nv)
 	struct block *b = &d->dir[x].blk;
 	size_t sz = nv->namelen + nv->valuelen + 32;
 
-	if (b->bytes + sz > d->lim->max_header_bytes) {
+	/* per message, and across the connection's open streams: HPACK lets a peer repeat a
+	 * large table entry with one byte */
+	if (b->bytes + sz > d->lim->max_header_bytes ||
+	    d->field_bytes + b->bytes + sz > CONN_FIELD_BUDGETS * d->lim->max_header_bytes) {
 		b->tmp.flags |= HS_MSG_HDRS_CUT;
 		return;
 	}
@@ -442,16 +460,6 @@ static void block_data(struct hs_http2 *d, int x, const uint8_t *p, size_t n, in
 	}
 }
 
-/* Field bytes as block_field() counts them against max_header_bytes. */
-static size_t fields_bytes(const struct hs_header *h, uint32_t n)
-{
-	size_t sz = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		sz += h[i].name_len + h[i].value_len + 32;
-	return sz;
-}
-
 /* Moves the decoded fields of tmp into m (its headers or its trailers). One budget of
  * max_header_bytes covers all of a message's blocks: a peer sending trailer block after
  * trailer block (each small enough alone) must not grow it further. */
@@ -460,8 +468,8 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 {
 	struct hs_header **arr = trailer ? &m->trailers : &m->headers;
 	uint32_t *n = trailer ? &m->ntrailers : &m->nheaders;
-	size_t used = fields_bytes(m->headers, m->nheaders) +
-		      fields_bytes(m->trailers, m->ntrailers);
+	size_t before = fields_bytes(m->headers, m->nheaders) +
+			fields_bytes(m->trailers, m->ntrailers), used = before;
 
 	m->flags |= tmp->flags & HS_MSG_HDRS_CUT;
 	if (*n == 0 && used + fields_bytes(tmp->headers, tmp->nheaders) <= d->lim->max_header_bytes) {
@@ -483,6 +491,9 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 				d->nomem = 1;
 		}
 	}
+	/* what the message holds now, not what was offered (the count limit drops fields) */
+	d->field_bytes += fields_bytes(m->headers, m->nheaders) +
+			  fields_bytes(m->trailers, m->ntrailers) - before;
 	hs_message_reset(tmp);
 }
 
@@ -1167,6 +1178,8 @@ int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req
 						  h[i].value, h[i].value_len) < 0)
 				d->nomem = 1;
 	}
+	d->field_bytes += fields_bytes(m->headers, m->nheaders) +
+			  fields_bytes(m->trailers, m->ntrailers);
 	if (req->body_kept)
 		hs_message_add_body(m, d->lim, req->body, req->body_kept, 1);
 	m->body_size = req->body_size;

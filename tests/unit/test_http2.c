@@ -1234,6 +1234,51 @@ static void test_flush_and_limits(void)
 	}
 	result_free(&r);
 	sc_free(&sc);
+
+	/* and across the open streams of a connection: 40 requests of 15 fields that reference
+	 * one 3000-byte HPACK entry are cut at 16 messages' worth; once answered, a new stream
+	 * keeps its fields again */
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	{
+		static char big[3001];
+		const char *const *nv;
+		struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
+		size_t kept = 0;
+		int cut = 0;
+
+		memset(big, 'w', 3000);
+		nv = NV(":method", "GET", ":scheme", "https", ":path", "/a", ":authority", "h",
+			"x", big, "x", big, "x", big, "x", big, "x", big, "x", big, "x", big, "x", big,
+			"x", big, "x", big, "x", big, "x", big, "x", big, "x", big, "x", big);
+		for (uint32_t i = 0; i < 40; i++)
+			sc_headers(&sc, 0, 2 * i + 1, END_STREAM, nv);
+		for (uint32_t i = 0; i < 40; i++)
+			sc_headers(&sc, 1, 2 * i + 1, END_STREAM, NV(":status", "200"));
+		sc_headers(&sc, 0, 81, END_STREAM, get_req);
+		sc_headers(&sc, 1, 81, END_STREAM, NV(":status", "204"));
+		memset(&r, 0, sizeof(r));
+		for (int i = 0; i < sc.nev; i++)
+			feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 1);
+		hs_http2_free(d);
+		CHECK_INT(r.n, 41);
+		for (int i = 0; i < r.n && i < 40; i++) {
+			const struct hs_message *m = &r.ex[i].req;
+
+			for (uint32_t k = 0; k < m->nheaders; k++)
+				kept += m->headers[k].name_len + m->headers[k].value_len + 32;
+			cut += !!(m->flags & HS_MSG_HDRS_CUT);
+		}
+		CHECK(kept <= 16 * lim.max_header_bytes);
+		CHECK(cut >= 10);
+		if (r.n == 41) {
+			CHECK_INT(r.ex[40].stream_id, 81);
+			CHECK_INT(r.ex[40].req.flags & HS_MSG_HDRS_CUT, 0);
+			check_headers(&r.ex[40].req, get_req, "after the cut");
+		}
+	}
+	result_free(&r);
+	sc_free(&sc);
 }
 
 /* RFC 7541 Appendix C: requests (C.3, C.4) and responses with a 256-byte table (C.5, C.6). */
