@@ -231,17 +231,20 @@ static void stream_unlink(struct hs_http2 *d, struct stream *st)
 	d->nstreams--;
 }
 
-/* Hands the stream to the emit callback and frees it. */
-/* Field bytes as block_field() counts them against max_header_bytes. */
-static size_t fields_bytes(const struct hs_header *h, uint32_t n)
+/* A message's field bytes (headers and trailers) as block_field() counts them against
+ * max_header_bytes. */
+static size_t field_bytes(const struct hs_message *m)
 {
 	size_t sz = 0;
 
-	for (uint32_t i = 0; i < n; i++)
-		sz += h[i].name_len + h[i].value_len + 32;
+	for (uint32_t i = 0; i < m->nheaders; i++)
+		sz += m->headers[i].name_len + m->headers[i].value_len + 32;
+	for (uint32_t i = 0; i < m->ntrailers; i++)
+		sz += m->trailers[i].name_len + m->trailers[i].value_len + 32;
 	return sz;
 }
 
+/* Hands the stream to the emit callback and frees it. */
 static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 {
 	int c = client_dir(d, st);
@@ -268,9 +271,7 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 		ex.flags |= HS_EX_NO_REQUEST;
 	if (!st->s[1 - c].hdrs_seen && !(ex.flags & HS_EX_RESET))
 		ex.flags |= HS_EX_NO_RESPONSE;
-	for (int x = 0; x < 2; x++)
-		d->field_bytes -= fields_bytes(st->s[x].m.headers, st->s[x].m.nheaders) +
-				  fields_bytes(st->s[x].m.trailers, st->s[x].m.ntrailers);
+	d->field_bytes -= field_bytes(&st->s[0].m) + field_bytes(&st->s[1].m);
 	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
 	d->emit(&ex, d->ctx);
 	hs_exchange_free(&ex);
@@ -468,11 +469,10 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 {
 	struct hs_header **arr = trailer ? &m->trailers : &m->headers;
 	uint32_t *n = trailer ? &m->ntrailers : &m->nheaders;
-	size_t before = fields_bytes(m->headers, m->nheaders) +
-			fields_bytes(m->trailers, m->ntrailers), used = before;
+	size_t before = field_bytes(m), used = before;
 
 	m->flags |= tmp->flags & HS_MSG_HDRS_CUT;
-	if (*n == 0 && used + fields_bytes(tmp->headers, tmp->nheaders) <= d->lim->max_header_bytes) {
+	if (*n == 0 && used + field_bytes(tmp) <= d->lim->max_header_bytes) {
 		*arr = tmp->headers;
 		*n = tmp->nheaders;
 		tmp->headers = NULL;
@@ -492,8 +492,7 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 		}
 	}
 	/* what the message holds now, not what was offered (the count limit drops fields) */
-	d->field_bytes += fields_bytes(m->headers, m->nheaders) +
-			  fields_bytes(m->trailers, m->ntrailers) - before;
+	d->field_bytes += field_bytes(m) - before;
 	hs_message_reset(tmp);
 }
 
@@ -1178,8 +1177,7 @@ int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req
 						  h[i].value, h[i].value_len) < 0)
 				d->nomem = 1;
 	}
-	d->field_bytes += fields_bytes(m->headers, m->nheaders) +
-			  fields_bytes(m->trailers, m->ntrailers);
+	d->field_bytes += field_bytes(m);
 	if (req->body_kept)
 		hs_message_add_body(m, d->lim, req->body, req->body_kept, 1);
 	m->body_size = req->body_size;
