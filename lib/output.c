@@ -119,8 +119,6 @@ static void esc_text(struct sb *b, const uint8_t *p, size_t n)
 {
 	size_t i = 0, run = 0;
 
-	if (!n)
-		return;		/* p may be NULL */
 	while (i < n) {
 		uint32_t cp = 0;
 		int r;
@@ -166,8 +164,6 @@ static void esc_json(struct sb *b, const uint8_t *p, size_t n)
 	size_t i = 0, run = 0;
 
 	sb_putc(b, '"');
-	if (!n)
-		p = (const uint8_t *)"";	/* p may be NULL */
 	while (i < n) {
 		uint32_t cp = 0;
 		int r = hs_utf8_next(p + i, n - i, &cp);
@@ -672,7 +668,7 @@ static void body_view(const struct hs_message *m, struct body_view *v)
 	enum hs_body_enc enc = ce ? hs_body_encoding(ce->value, ce->value_len) : HS_ENC_IDENTITY;
 
 	memset(v, 0, sizeof(*v));
-	v->data = m->body;
+	v->data = m->body ? m->body : (const uint8_t *)"";	/* none kept: an empty view */
 	v->len = m->body_kept;
 	if (enc == HS_ENC_GZIP || enc == HS_ENC_DEFLATE) {
 		size_t max = m->body_kept < DECODE_MAX / DECODE_RATIO ?
@@ -705,11 +701,8 @@ static void body_view(const struct hs_message *m, struct body_view *v)
 /* Text split in lines at \n or \r\n, each escaped and after prefix. */
 static void text_lines(struct sb *b, const char *prefix, const uint8_t *p, size_t n)
 {
-	const uint8_t *end;
+	const uint8_t *end = p + n;
 
-	if (!n)
-		return;		/* p may be NULL */
-	end = p + n;
 	while (p < end) {
 		const uint8_t *nl = memchr(p, '\n', end - p);
 		const uint8_t *e = nl ? nl : end;
