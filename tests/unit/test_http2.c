@@ -1218,17 +1218,13 @@ static void test_flush_and_limits(void)
 	sc_start(&sc);
 	{
 		static char big[2001];
-		struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
 
 		memset(big, 'v', 2000);
 		sc_headers(&sc, 0, 1, 0, get_req);
 		for (int i = 0; i < 100; i++)
 			sc_headers(&sc, 0, 1, i == 99 ? END_STREAM : 0, NV("x-t", big));
 		sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "200"));
-		memset(&r, 0, sizeof(r));
-		for (int i = 0; i < sc.nev; i++)
-			feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 1);
-		hs_http2_free(d);
+		run_script(&sc, &r, WHOLE, 0);
 		CHECK_INT(r.n, 1);
 		if (r.n == 1) {
 			const struct hs_message *m = &r.ex[0].req;
@@ -1250,7 +1246,6 @@ static void test_flush_and_limits(void)
 	{
 		static char big[3001];
 		const char *const *nv;
-		struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
 		size_t kept = 0;
 		int cut = 0;
 
@@ -1264,10 +1259,7 @@ static void test_flush_and_limits(void)
 			sc_headers(&sc, 1, 2 * i + 1, END_STREAM, NV(":status", "200"));
 		sc_headers(&sc, 0, 81, END_STREAM, get_req);
 		sc_headers(&sc, 1, 81, END_STREAM, NV(":status", "204"));
-		memset(&r, 0, sizeof(r));
-		for (int i = 0; i < sc.nev; i++)
-			feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 1);
-		hs_http2_free(d);
+		run_script(&sc, &r, WHOLE, 0);
 		CHECK_INT(r.n, 41);
 		for (int i = 0; i < r.n && i < 40; i++) {
 			kept += kept_fields(&r.ex[i].req);
