@@ -231,16 +231,22 @@ static void stream_unlink(struct hs_http2 *d, struct stream *st)
 	d->nstreams--;
 }
 
-/* A message's field bytes (headers and trailers) as block_field() counts them against
- * max_header_bytes. */
+/* What a field counts against max_header_bytes: its size as HPACK defines it (RFC 7541
+ * 4.1), so a peer cannot make many empty fields free. */
+static size_t field_cost(size_t namelen, size_t valuelen)
+{
+	return namelen + valuelen + 32;
+}
+
+/* A message's field bytes, headers and trailers. */
 static size_t field_bytes(const struct hs_message *m)
 {
 	size_t sz = 0;
 
 	for (uint32_t i = 0; i < m->nheaders; i++)
-		sz += m->headers[i].name_len + m->headers[i].value_len + 32;
+		sz += field_cost(m->headers[i].name_len, m->headers[i].value_len);
 	for (uint32_t i = 0; i < m->ntrailers; i++)
-		sz += m->trailers[i].name_len + m->trailers[i].value_len + 32;
+		sz += field_cost(m->trailers[i].name_len, m->trailers[i].value_len);
 	return sz;
 }
 
@@ -410,7 +416,7 @@ static void block_fail(struct hs_http2 *d, int x)
 static void block_field(struct hs_http2 *d, int x, const nghttp2_nv *nv)
 {
 	struct block *b = &d->dir[x].blk;
-	size_t sz = nv->namelen + nv->valuelen + 32;
+	size_t sz = field_cost(nv->namelen, nv->valuelen);
 
 	/* per message, and across the connection's open streams: HPACK lets a peer repeat a
 	 * large table entry with one byte */
@@ -481,7 +487,7 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 		for (uint32_t i = 0; i < tmp->nheaders; i++) {
 			const struct hs_header *h = &tmp->headers[i];
 
-			used += h->name_len + h->value_len + 32;
+			used += field_cost(h->name_len, h->value_len);
 			if (used > d->lim->max_header_bytes) {
 				m->flags |= HS_MSG_HDRS_CUT;
 				break;
