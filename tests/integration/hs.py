@@ -68,8 +68,7 @@ class Snoop:
         self.p = subprocess.Popen(argv, stdout=self.out, stderr=self.err)
         end = time.time() + 30
         while time.time() < end:
-            self.err.seek(0)
-            text = self.err.read().decode(errors="replace")
+            text = self.stderr_now()
             if "tracing" in text:
                 time.sleep(0.1)
                 return
@@ -78,13 +77,22 @@ class Snoop:
             time.sleep(0.05)
         raise AssertionError("httpsnoop did not start tracing within 30s")
 
-    def wait_for(self, text, timeout=5.0):
-        """Waits until the output printed so far contains text, while httpsnoop runs on;
-        returns that output, or None after timeout."""
+    @staticmethod
+    def _so_far(f):
+        # through a descriptor of its own: httpsnoop writes at the offset it shares with f
+        with open(f"/proc/self/fd/{f.fileno()}", "rb") as g:
+            return g.read().decode(errors="replace")
+
+    def stderr_now(self):
+        """What httpsnoop has written to stderr so far, while it runs on."""
+        return self._so_far(self.err)
+
+    def wait_for(self, text, timeout=5.0, stderr=False):
+        """Waits until the output (or stderr) printed so far contains text, while httpsnoop
+        runs on; returns that output, or None after timeout."""
         end = time.time() + timeout
         while time.time() < end:
-            self.out.seek(0)
-            so_far = self.out.read().decode(errors="replace")
+            so_far = self._so_far(self.err if stderr else self.out)
             if text in so_far:
                 return so_far
             time.sleep(0.05)
