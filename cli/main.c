@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "gotls.h"
 #include "output.h"
+#include "proc.h"
 #include "recfile.h"
 #include "tls.h"
 
@@ -34,6 +35,7 @@ struct app {
 	uint64_t written;		/* records written with -w */
 	int out_err;
 	uint32_t pids[MAX_TARGETS];
+	uint8_t told_uring[MAX_TARGETS];	/* "uses io_uring" said for pids[i] */
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
@@ -219,6 +221,22 @@ static void report_tls(struct app *a)
 			fprintf(stderr, "httpsnoop: %s: %s\n", who, t->why);
 			break;
 		}
+	}
+}
+
+/* A -p target that holds an io_uring instance may move its socket bytes there, where no
+ * hooked system call sees them: say so once, so an empty capture is not a mystery. */
+static void report_io_uring(struct app *a)
+{
+	for (size_t i = 0; i < a->npids; i++) {
+		char comm[32];
+
+		if (!a->pids[i] || a->told_uring[i] || !hs_proc_io_uring(a->pids[i]))
+			continue;
+		a->told_uring[i] = 1;
+		hs_proc_comm(a->pids[i], comm, sizeof(comm));
+		fprintf(stderr, "httpsnoop: pid %u (%s): uses io_uring: socket I/O it submits there "
+			"is not seen\n", a->pids[i], comm);
 	}
 }
 
@@ -497,6 +515,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "httpsnoop: cannot look for OpenSSL: %s\n", strerror(-err));
 		report_tls(&a);
 	}
+	report_io_uring(&a);
 	if (container)
 		fprintf(stderr, "httpsnoop: tracing container %.12s, Ctrl-C to stop\n", container_id);
 	else if (a.npids)
@@ -511,6 +530,9 @@ int main(int argc, char **argv)
 			hs_tls_rescan(a.tls);
 			report_tls(&a);
 		}
+		/* a ring set up later */
+		if (polls % 50 == 0)
+			report_io_uring(&a);
 		err = hs_capture_poll(c, 100);
 		if (err < 0) {
 			fprintf(stderr, "httpsnoop: reading records: %s\n", strerror(-err));

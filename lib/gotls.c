@@ -15,6 +15,7 @@
 
 #include "goelf.h"
 #include "gotls.h"
+#include "proc.h"
 #include "httpsnoop.skel.h"
 
 #define CACHE_ENTRIES 256
@@ -82,21 +83,6 @@ static double now_ms(void)
 }
 
 /* "name" from /proc/PID/comm, "?" when gone. */
-static void proc_comm(uint32_t pid, char *buf, size_t len)
-{
-	char p[64];
-	FILE *f;
-
-	snprintf(buf, len, "?");
-	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
-	f = fopen(p, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *ctx)
 {
 	struct hs_gotls *g = calloc(1, sizeof(*g));
@@ -236,7 +222,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 	double t0 = now_ms();
 	int err;
 
-	proc_comm(pid, comm, sizeof(comm));
+	hs_proc_comm(pid, comm, sizeof(comm));
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st)) {
 		err = -errno;
@@ -340,7 +326,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 
 int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 {
-	struct dirent *de;
+	uint32_t p;
 	DIR *d;
 	int n = 0, nproc = 0;
 	double t0 = now_ms();
@@ -351,14 +337,9 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		char *end;
-		unsigned long p = strtoul(de->d_name, &end, 10);
-
-		if (*end || !p || p == (unsigned long)getpid())
-			continue;
+	while ((p = hs_proc_next(d))) {
 		nproc++;
-		n += attach_exe_of(g, (uint32_t)p);
+		n += attach_exe_of(g, p);
 	}
 	closedir(d);
 	hs_goelf_cache_stats(g->cache, &hits, &misses);

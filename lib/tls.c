@@ -20,6 +20,7 @@
 
 #include "httpsnoop.skel.h"
 #include "capture.h"
+#include "proc.h"
 #include "tls.h"
 
 enum { F_READ = 0, F_WRITE, F_READ_EX, F_WRITE_EX, F_FREE, F_MAX };
@@ -95,21 +96,6 @@ static const char *base_name(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
-}
-
-static void read_comm(uint32_t pid, char *comm, size_t len)
-{
-	char p[64];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
-	comm[0] = '\0';
-	f = fopen(p, "re");
-	if (!f)
-		return;
-	if (fgets(comm, len, f))
-		comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
 }
 
 /* File offset of the virtual address v, through the PT_LOAD segments. */
@@ -519,7 +505,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			failed = 1;
 			found = m;
 			if (!tg && (tg = target_add(t, 0))) {
-				read_comm(pid, tg->comm, sizeof(tg->comm));
+				hs_proc_comm(pid, tg->comm, sizeof(tg->comm));
 				target_set(tg, HS_TLS_FAILED, lib, m.path, why);
 				tg = NULL;
 			}
@@ -530,7 +516,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			struct hs_tls_target *n = target_add(t, 0);
 
 			if (n) {
-				read_comm(pid, n->comm, sizeof(n->comm));
+				hs_proc_comm(pid, n->comm, sizeof(n->comm));
 				target_set(n, HS_TLS_HOOKED, lib, m.path, "");
 			}
 		} else {
@@ -634,18 +620,12 @@ static int seen_add(struct hs_tls *t, uint32_t pid)
 static int scan_all(struct hs_tls *t)
 {
 	DIR *d = opendir("/proc");
-	struct dirent *de;
 	int added = 0, r;
-	uint32_t self = getpid();
+	uint32_t pid;
 
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-
-		if (*end || !pid || pid == self)
-			continue;
+	while ((pid = hs_proc_next(d))) {
 		r = seen_add(t, pid);
 		if (r < 0) {
 			closedir(d);
@@ -681,7 +661,7 @@ int hs_tls_rescan(struct hs_tls *t)
 
 		if (tg->state == HS_TLS_HOOKED || tg->state == HS_TLS_GONE)
 			continue;
-		read_comm(tg->pid, tg->comm, sizeof(tg->comm));	/* it may have exec'd */
+		hs_proc_comm(tg->pid, tg->comm, sizeof(tg->comm));	/* it may have exec'd */
 		r = scan_pid(t, tg->pid, tg->pid, tg);
 		if (r < 0)
 			return r;

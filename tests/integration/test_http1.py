@@ -187,6 +187,46 @@ def test_missing_pid_is_an_error():
     assert p.returncode == 2 and "abc" in p.stderr, p.stderr
 
 
+URING_SERVER = r"""
+import ctypes, http.server, sys, threading, time
+port, delay = int(sys.argv[1]), float(sys.argv[2])
+srv = http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+time.sleep(delay)
+params = ctypes.create_string_buffer(120)	# struct io_uring_params
+fd = ctypes.CDLL(None, use_errno=True).syscall(425, 8, params)	# io_uring_setup (x86-64)
+assert fd >= 0, "io_uring_setup failed: errno %d" % ctypes.get_errno()
+time.sleep(600)
+"""
+
+
+def test_io_uring_users_are_named():
+    """A target holding an io_uring instance is named on stderr, whether the ring exists when
+    tracing starts or comes later; its plain system call I/O is still captured."""
+    ports = [free_port(), free_port()]
+    early = Proc([sys.executable, "-c", URING_SERVER, str(ports[0]), "0"], cwd=WWW)
+    late = Proc([sys.executable, "-c", URING_SERVER, str(ports[1]), "2"], cwd=WWW)
+    for p in ports:
+        wait_port(p)
+    time.sleep(0.3)
+    s = Snoop("-p", early.pid, "-p", late.pid)
+    at_start = s.stderr_now()
+    assert f"pid {early.pid} (python3): uses io_uring: socket I/O it submits there is not " \
+        "seen" in at_start, at_start
+    assert f"pid {late.pid}" not in at_start, at_start
+    assert curl(f"http://127.0.0.1:{ports[1]}/a.txt") == "200 "
+    assert s.wait_for(f"pid {late.pid} (python3): uses io_uring", timeout=10, stderr=True)
+    ex = s.stop()
+    assert s.stderr.count("uses io_uring") == 2, s.stderr
+    one(ex, method="GET", target="/a.txt", status=200, pid=late.pid)
+    early.stop()
+    late.stop()
+    # a process without a ring is not named
+    s = Snoop("-p", PY.pid)
+    s.stop(settle=0)
+    assert "io_uring" not in s.stderr, s.stderr
+
+
 def test_non_root_is_a_clear_error():
     p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         "--inh-caps=-all", sys.argv[1], "-p", str(PY.pid)],

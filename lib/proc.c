@@ -1,0 +1,65 @@
+/* proc.c: what /proc tells about other processes. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+void hs_proc_comm(uint32_t pid, char *buf, size_t len)
+{
+	char p[64];
+	FILE *f;
+
+	snprintf(buf, len, "?");
+	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+uint32_t hs_proc_next(DIR *d)
+{
+	struct dirent *de;
+	uint32_t self = getpid();
+
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (!*end && pid && pid != self && pid <= UINT32_MAX)
+			return (uint32_t)pid;
+	}
+	return 0;
+}
+
+int hs_proc_io_uring(uint32_t pid)
+{
+	char dir[64], path[64 + sizeof(((struct dirent *)0)->d_name)], target[64];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = !strcmp(target, "anon_inode:[io_uring]");
+	}
+	closedir(d);
+	return found;
+}

@@ -1,0 +1,17 @@
+/* proc.h: what /proc tells about other processes. */
+#ifndef HS_PROC_H
+#define HS_PROC_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The command name of pid, "?" when it cannot be read (the process is gone). */
+void hs_proc_comm(uint32_t pid, char *buf, size_t len);
+/* The next process id in d (opendir("/proc")) other than this process's, 0 at the end. */
+uint32_t hs_proc_next(DIR *d);
+/* Whether pid holds an io_uring instance (an fd to it): socket I/O it submits there makes no
+ * system call that httpsnoop hooks. 0 no (or unknown), 1 yes. */
+int hs_proc_io_uring(uint32_t pid);
+
+#endif
