@@ -28,7 +28,7 @@ start_hs() {
   t0=$(ms)
   env $2 "$hs" -v -p "$1" > /dev/null 2> "$dir/hs.err" &
   hpid=$!
-  for _ in $(seq 400); do grep -q tracing "$dir/hs.err" && break; sleep 0.005; done
+  for _ in $(seq 400); do grep -q "httpsnoop: tracing " "$dir/hs.err" && break; sleep 0.005; done
   t1=$(ms)
   t=$(( (t1 - t0) / 1000000 ))
 }

@@ -30,7 +30,7 @@ url="https://127.0.0.1:$port/index.html"
 tls=0
 "$hs" -j -p "$target" > "$dir/probe.json" 2> "$dir/probe.err" &
 hpid=$!
-for _ in $(seq 600); do grep -q tracing "$dir/probe.err" && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "httpsnoop: tracing " "$dir/probe.err" && break; sleep 0.05; done
 sleep 0.3
 h2load -n 1 "$url" > /dev/null 2>&1 || true
 sleep 0.3
@@ -60,7 +60,7 @@ load() {
 start_hs() {
   env $1 "$hs" -j -p "$target" > "$dir/out.json" 2> "$dir/hs.err" &
   hpid=$!
-  for _ in $(seq 600); do grep -q tracing "$dir/hs.err" && break; sleep 0.05; done
+  for _ in $(seq 600); do grep -q "httpsnoop: tracing " "$dir/hs.err" && break; sleep 0.05; done
   sleep 0.2
 }
 stop_hs() {

@@ -26,7 +26,7 @@ wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 start_hs() {
   "$hs" -p "$1" > /dev/null 2> "$dir/hs.err" &
   hpid=$!
-  for _ in $(seq 100); do grep -q tracing "$dir/hs.err" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -q "httpsnoop: tracing " "$dir/hs.err" && break; sleep 0.05; done
 }
 sleep 1000000 & idle=$!
 

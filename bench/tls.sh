@@ -25,7 +25,7 @@ wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 start_hs() {
   env $1 "$hs" -p "$worker" > /dev/null 2> "$dir/hs.err" &
   hpid=$!
-  for _ in $(seq 600); do grep -q tracing "$dir/hs.err" && return; sleep 0.01; done
+  for _ in $(seq 600); do grep -q "httpsnoop: tracing " "$dir/hs.err" && return; sleep 0.01; done
   echo "httpsnoop did not start:"; cat "$dir/hs.err"; exit 1
 }
 stop_hs() {

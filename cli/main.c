@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,15 +96,6 @@ static long parse_num(const char *s, long max, const char *what)
 	if (errno || end == s || *end || v < 0 || v > max)
 		usage_error(what, s);
 	return v;
-}
-
-static int pid_alive(uint32_t pid)
-{
-	char p[32];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "/proc/%u", pid);
-	return stat(p, &st) == 0;
 }
 
 static void on_exchange(const struct hs_exchange *ex, void *ctx)
@@ -421,11 +411,22 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (wpath && rpath)
 		usage_error("-w and -r do not go together%s", "");
-	for (size_t i = 0; i < a.npids; i++)
-		if (!pid_alive(a.pids[i])) {
+	for (size_t i = 0; i < a.npids; i++) {
+		uint32_t tgid = hs_proc_tgid(a.pids[i]);
+		char comm[32];
+
+		if (!tgid) {
 			fprintf(stderr, "httpsnoop: no process with pid %u\n", a.pids[i]);
 			return 1;
 		}
+		/* a thread id, as top -H and ps -L show them: its process is what can be traced */
+		if (tgid != a.pids[i]) {
+			hs_proc_comm(tgid, comm, sizeof(comm));
+			fprintf(stderr, "httpsnoop: %u is a thread of process %u (%s): its process is "
+				"traced\n", a.pids[i], tgid, comm);
+			a.pids[i] = tgid;
+		}
+	}
 	a.alive = a.npids;
 
 	signal(SIGPIPE, SIG_IGN);

@@ -22,6 +22,23 @@ void hs_proc_comm(uint32_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+uint32_t hs_proc_tgid(uint32_t pid)
+{
+	char p[64], line[128];
+	unsigned long tgid = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%u/status", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %lu", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
+}
+
 uint32_t hs_proc_next(DIR *d)
 {
 	struct dirent *de;

@@ -69,7 +69,7 @@ class Snoop:
         end = time.time() + 30
         while time.time() < end:
             text = self.stderr_now()
-            if "tracing" in text:
+            if "httpsnoop: tracing " in text:
                 time.sleep(0.1)
                 return
             if self.p.poll() is not None:

@@ -227,6 +227,33 @@ def test_io_uring_users_are_named():
     assert "io_uring" not in s.stderr, s.stderr
 
 
+THREADED_SERVER = r"""
+import http.server, sys, threading
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
+t = threading.Thread(target=srv.serve_forever)
+t.start()
+print(t.native_id, flush=True)
+t.join()
+"""
+
+
+def test_thread_id_traces_its_process():
+    """-p with a thread id (top -H, ps -L) traces the process the thread belongs to."""
+    port = free_port()
+    srv = Proc([sys.executable, "-c", THREADED_SERVER, str(port)], cwd=WWW,
+               stdout=subprocess.PIPE)
+    tid = int(srv.p.stdout.readline())
+    wait_port(port)
+    assert tid != srv.pid
+    s = Snoop("-p", tid)
+    assert curl(f"http://127.0.0.1:{port}/a.txt") == "200 "
+    ex = s.stop()
+    assert f"{tid} is a thread of process {srv.pid} (python3): its process is traced" in \
+        s.stderr, s.stderr
+    one(ex, method="GET", target="/a.txt", status=200, pid=srv.pid)
+    srv.stop()
+
+
 def test_non_root_is_a_clear_error():
     p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         "--inh-caps=-all", sys.argv[1], "-p", str(PY.pid)],

@@ -273,7 +273,7 @@ def wait_tracing(path, p, timeout=30):
     end = time.time() + timeout
     while time.time() < end:
         with open(path) as f:
-            if "tracing" in f.read():
+            if "httpsnoop: tracing " in f.read():
                 return
         assert p.poll() is None, "httpsnoop exited early"
         time.sleep(0.05)
