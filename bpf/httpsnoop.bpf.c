@@ -13,6 +13,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u8 filter_pids = false;	/* only tgids in the pids map */
 const volatile __u32 npid_list = 0;		/* or, when there are few, in pid_list */
 const volatile __u32 pid_list[HS_PID_LIST] = {};
+const volatile __u8 follow_forks = false;	/* -f: tasks the targets make join the pids map */
 const volatile __u8 filter_cgroups = false;	/* only cgroup ids in the cgroups map */
 const volatile __u8 filter_comms = false;	/* only commands in the comms map */
 const volatile __u8 filter_ports = false;	/* only sockets with a local or remote port in ports */
@@ -163,7 +164,7 @@ static __always_inline bool traced(u64 pid_tgid)
 		for (int i = 0; i < HS_PID_LIST; i++)
 			if (i < npid_list && pid_list[i] == tgid)
 				hit = true;
-		if (!hit)
+		if (!hit && !(follow_forks && bpf_map_lookup_elem(&pids, &tgid)))
 			return false;
 	} else if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid)) {
 		return false;
@@ -734,29 +735,61 @@ int tcp_destroy(struct tcp_destroy_args *ctx)
 	return 0;
 }
 
+/* A lifecycle record of the current task with no socket (EXIT, FORK). */
+static __always_inline void emit_task(u32 type, u64 id, u32 tid)
+{
+	struct rec_buf *r;
+	u32 zero = 0;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return;
+	__builtin_memset(&r->h, 0, sizeof(r->h));
+	r->h.type = type;
+	r->h.ts_ns = bpf_ktime_get_ns();
+	r->h.pid = id >> 32;
+	r->h.tid = tid;
+	r->h.fd = -1;
+	bpf_get_current_comm(r->h.comm, sizeof(r->h.comm));
+	if (type == HS_REC_FORK)
+		r->unwoken = wakeup_bytes;	/* now: user space hooks the new process's TLS */
+	submit(r, 0);
+}
+
 SEC("tracepoint/sched/sched_process_exit")
 int process_exit(void *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	struct rec_buf *r;
-	u32 zero = 0;
+	u32 tid = id;
+	bool leader = tid == (u32)(id >> 32);
 
 	openssl_thread_exit(id);
 	/* the thread group ends when its leader exits; for the rest only the thread's TLS state
 	 * matters */
-	if ((u32)id != (u32)(id >> 32) || !traced(id))
+	if (leader && traced(id))
+		emit_task(HS_REC_EXIT, id, tid);
+	/* -f: a followed task's id may come back for an unrelated process */
+	if (follow_forks)
+		bpf_map_delete_elem(&pids, &tid);
+	return 0;
+}
+
+/* -f: a traced process made a task, in its own context. Whether it is a process or a thread
+ * the tracepoint does not tell: the id is traced at once (a process's first system calls
+ * count too), and user space, told by the record, drops the ids of threads. Only attached
+ * with -f. */
+SEC("tracepoint/sched/sched_process_fork")
+int process_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 child = ctx->child_pid;
+	u8 one = 1;
+
+	if (!follow_forks || !traced(id))
 		return 0;
-	r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
-		return 0;
-	__builtin_memset(&r->h, 0, sizeof(r->h));
-	r->h.type = HS_REC_EXIT;
-	r->h.ts_ns = bpf_ktime_get_ns();
-	r->h.pid = id >> 32;
-	r->h.tid = (u32)id;
-	r->h.fd = -1;
-	bpf_get_current_comm(r->h.comm, sizeof(r->h.comm));
-	submit(r, 0);
+	if (bpf_map_update_elem(&pids, &child, &one, BPF_NOEXIST))
+		return 0;	/* full: user space learns nothing, the task is not traced */
+	emit_task(HS_REC_FORK, id, child);
 	return 0;
 }
 

@@ -25,6 +25,7 @@ enum hs_rec_type {
 	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context) */
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
 	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
+	HS_REC_FORK = 6,	/* a traced process made a task (tid: its id), now traced too */
 };
 
 enum hs_dir {

@@ -141,6 +141,12 @@ struct trace_event_raw_sys_exit {
 	long ret;
 };
 
+/* Its comm fields became 4-byte __data_loc in 6.10, which moved child_pid: CO-RE finds the
+ * field by name in the running kernel's BTF. */
+struct trace_event_raw_sched_process_fork {
+	int child_pid;
+} __attribute__((preserve_access_index));
+
 struct trace_event_raw_sched_process_template {
 	struct trace_entry ent;
 	char comm[16];

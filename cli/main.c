@@ -39,6 +39,9 @@ struct app {
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
 	struct hs_tls *tls;		/* OpenSSL probes */
+	struct hs_capture *cap;
+	int follow;			/* -f */
+	int told_full;			/* "following at most" said */
 	int verbose;
 };
 
@@ -50,6 +53,7 @@ static void help(void)
 "\n"
 "Targets (default: every process):\n"
 "  -p, --pid PID[,PID...]   trace these processes (repeatable)\n"
+"  -f, --follow-forks       with -p: also the processes they start\n"
 "      --container ID       every process of this container (id or unique prefix)\n"
 "      --comm NAME          only processes with this command name (repeatable)\n"
 "      --port PORT          only connections with this local or remote port (repeatable)\n"
@@ -127,6 +131,38 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 	}
 }
 
+static void report_tls(struct app *a);
+
+/* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
+ * by its process already; a process becomes a target, with its TLS libraries hooked. */
+static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
+{
+	char comm[32];
+
+	if (hs_proc_tgid(tid) != tid) {
+		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
+		return;
+	}
+	if (a->npids == MAX_TARGETS) {
+		hs_capture_unfollow(a->cap, tid);
+		if (!a->told_full++)
+			fprintf(stderr, "httpsnoop: following at most %d processes: pid %u and "
+				"later ones are not traced\n", MAX_TARGETS, tid);
+		return;
+	}
+	a->pids[a->npids++] = tid;
+	a->alive++;
+	if (a->verbose) {
+		hs_proc_comm(tid, comm, sizeof(comm));
+		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", tid, comm, pid);
+	}
+	if (a->tls)
+		hs_tls_add_pid(a->tls, tid);
+	if (a->gotls)
+		hs_gotls_attach_pid(a->gotls, tid);
+	report_tls(a);
+}
+
 static void on_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
@@ -135,6 +171,16 @@ static void on_record(const void *data, size_t size, void *ctx)
 	/* a new program in every-process mode: hook it if it is Go (before its first request) */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->gotls && !a->npids)
 		hs_gotls_attach_all(a->gotls, r->pid);
+	/* -f: a target ran a new program: its TLS libraries are others now */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow && a->npids) {
+		if (a->tls)
+			hs_tls_add_pid(a->tls, r->pid);
+		if (a->gotls)
+			hs_gotls_attach_pid(a->gotls, r->pid);
+		report_tls(a);
+	}
+	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
+		on_fork(a, r->pid, r->tid);
 	if (a->wfile) {
 		if (hs_recfile_write(a->wfile, data, size) == 0)
 			a->written++;
@@ -281,6 +327,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "follow-forks", no_argument, NULL, 'f' },
 		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "comm", required_argument, NULL, OPT_COMM },
 		{ "port", required_argument, NULL, OPT_PORT },
@@ -321,10 +368,13 @@ int main(int argc, char **argv)
 	uint64_t cnt[HS_CNT_MAX] = { 0 };
 
 	opterr = 0;	/* one line of our own instead of getopt's */
-	while ((opt = getopt_long(argc, argv, ":p:c:B:vjs:w:r:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:fc:B:vjs:w:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			add_pids(&a, optarg);
+			break;
+		case 'f':
+			a.follow = 1;
 			break;
 		case OPT_CONTAINER:
 			container = optarg;
@@ -411,6 +461,8 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (wpath && rpath)
 		usage_error("-w and -r do not go together%s", "");
+	if (a.follow && !a.npids)
+		usage_error("-f follows the processes given with -p%s", "");
 	for (size_t i = 0; i < a.npids; i++) {
 		uint32_t tgid = hs_proc_tgid(a.pids[i]);
 		char comm[32];
@@ -488,6 +540,7 @@ int main(int argc, char **argv)
 	if (!err) {
 		cap.pids = a.pids;
 		cap.npids = a.npids;
+		cap.follow_forks = a.follow;
 		cap.comms = comms;
 		cap.ports = ports;
 		cap.hosts = (const uint8_t (*)[16])hosts;
@@ -498,11 +551,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.verbose = oo.verbose;
+	a.cap = c;
 	a.gotls = hs_gotls_new(c, on_gotls_note, &a);
 	if (a.gotls && getenv("HTTPSNOOP_GOTLS_PROBE_ONLY"))	/* bench/gotls.sh */
 		hs_gotls_set_probe_only(a.gotls, 1);
 	for (size_t i = 0; a.gotls && i < a.npids; i++)
 		hs_gotls_attach_pid(a.gotls, a.pids[i]);
+	if (a.gotls && a.follow)
+		hs_gotls_follow_exec(a.gotls, 1);	/* EXEC records of the targets */
 	if (a.gotls && !a.npids) {
 		hs_gotls_follow_exec(a.gotls, 1);
 		hs_gotls_attach_all(a.gotls, 0);

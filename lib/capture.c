@@ -146,6 +146,8 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 		for (size_t i = 0; i < o->npids; i++)
 			c->skel->rodata->pid_list[i] = o->pids[i];
 	}
+	c->skel->rodata->follow_forks = o->npids && o->follow_forks;
+	bpf_program__set_autoload(c->skel->progs.process_fork, o->npids && o->follow_forks);
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
 	c->skel->rodata->filter_comms = o->ncomms > 0;
 	c->skel->rodata->filter_ports = o->nports > 0;
@@ -213,6 +215,11 @@ int hs_capture_poll(struct hs_capture *c, int timeout_ms)
 	if (err < 0 && err != -EINTR)
 		return err;
 	return c->nread;
+}
+
+void hs_capture_unfollow(struct hs_capture *c, uint32_t tid)
+{
+	bpf_map__delete_elem(c->skel->maps.pids, &tid, sizeof(tid), 0);
 }
 
 int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out)

@@ -21,6 +21,7 @@ struct hs_capture_opts {
 	size_t nhosts;
 	uint32_t max_capture;		/* bytes copied per call; 0: default (2 MiB) */
 	size_t ring_bytes;		/* ring buffer size; 0: default (8 MiB) */
+	int follow_forks;		/* with pids: tasks they make are traced (HS_REC_FORK) */
 };
 
 /* Called for each record, in ring order; data is valid during the call only. */
@@ -39,6 +40,9 @@ struct bpf_map;
 
 /* Entries 0..n-1 of a per-CPU array map of u64 counters, each summed over CPUs. */
 int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out);
+/* -f: stop tracing task id tid that an HS_REC_FORK record announced (it is a thread, or
+ * gone, or one process too many). */
+void hs_capture_unfollow(struct hs_capture *c, uint32_t tid);
 /* Kernel-side counters summed over CPUs (enum hs_counter). */
 int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX]);
 void hs_capture_free(struct hs_capture *c);

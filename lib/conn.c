@@ -350,6 +350,7 @@ static int validate(const void *data, size_t size)
 	case HS_REC_CLOSE:
 	case HS_REC_EXIT:
 	case HS_REC_EXEC:
+	case HS_REC_FORK:
 		return 0;
 	}
 	return -EINVAL;

@@ -644,6 +644,13 @@ static int scan_all(struct hs_tls *t)
 	return added;
 }
 
+/* With a PID filter: one target, its name again too (it may have called execve). */
+static int scan_target(struct hs_tls *t, struct hs_tls_target *tg)
+{
+	hs_proc_comm(tg->pid, tg->comm, sizeof(tg->comm));
+	return scan_pid(t, tg->pid, tg->pid, tg);
+}
+
 int hs_tls_rescan(struct hs_tls *t)
 {
 	int added = 0, r;
@@ -661,13 +668,26 @@ int hs_tls_rescan(struct hs_tls *t)
 
 		if (tg->state == HS_TLS_HOOKED || tg->state == HS_TLS_GONE)
 			continue;
-		hs_proc_comm(tg->pid, tg->comm, sizeof(tg->comm));	/* it may have exec'd */
-		r = scan_pid(t, tg->pid, tg->pid, tg);
+		r = scan_target(t, tg);
 		if (r < 0)
 			return r;
 		added += r;
 	}
 	return added;
+}
+
+int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
+{
+	struct hs_tls_target *tg = NULL;
+
+	if (t->system_wide)
+		return 0;
+	for (size_t i = 0; i < t->ntargets && !tg; i++)
+		if (t->targets[i].pid == pid)
+			tg = &t->targets[i];
+	if (!tg && !(tg = target_add(t, pid)))
+		return -ENOMEM;
+	return scan_target(t, tg);
 }
 
 int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o)

@@ -151,6 +151,72 @@ def test_whole_machine_tls_clients_started_later():
         assert servers[0]["process"]["pid"] == TLS_SERVER.pid and servers[0]["connection"]["tls"]
 
 
+# A supervisor: on a line on stdin it forks a worker, which makes requests from its main
+# thread, from another thread, over TLS, and from a process of its own; then all exit.
+SUPERVISOR = f"""
+import os, ssl, sys, threading, time, urllib.request as u
+ctx = ssl._create_unverified_context()	# libssl is mapped before the fork, as in servers
+get = lambda path: u.urlopen("http://127.0.0.1:{OUT_PORT}" + path).read()
+print("ready", flush=True)
+sys.stdin.readline()
+pid = os.fork()
+if pid == 0:
+    time.sleep(0.5)	# the TLS probes are attached a few ms after the fork
+    get("/?worker")
+    t = threading.Thread(target=get, args=("/?thread",))
+    t.start()
+    t.join()
+    u.urlopen("https://127.0.0.1:{TLS_PORT}/?tls", context=ctx).read()
+    grand = os.fork()
+    if grand == 0:
+        get("/?grandchild")
+        os._exit(0)
+    os.waitpid(grand, 0)
+    print(os.getpid(), grand, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+time.sleep(0.5)
+"""
+
+
+def supervisor_run(*flags):
+    """Runs SUPERVISOR traced with -p and flags; returns the Snoop and the pids of the worker
+    and of its child."""
+    sup = subprocess.Popen([sys.executable, "-c", SUPERVISOR], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True, cwd="/tmp")
+    assert sup.stdout.readline() == "ready\n"
+    s = Snoop("-p", sup.pid, *flags)
+    sup.stdin.write("go\n")
+    sup.stdin.flush()
+    pids = [int(x) for x in sup.stdout.readline().split()]
+    assert sup.wait(timeout=30) == 0
+    return s, pids
+
+
+def test_follow_forks():
+    s, (worker, grand) = supervisor_run("-f")
+    # like strace -p: it ends by itself once the supervisor and what it started are gone
+    end = time.time() + 10
+    while s.p.poll() is None and time.time() < end:
+        time.sleep(0.1)
+    assert s.p.poll() is not None, "httpsnoop kept running after every target exited"
+    ex = s.stop(settle=0)
+    for target, pid in (("/?worker", worker), ("/?thread", worker), ("/?grandchild", grand)):
+        e = find(ex, method="GET", target=target, status=200, pid=pid)
+        assert len(e) == 1 and e[0]["connection"]["role"] == "client", (target, ex)
+    e = one(ex, method="GET", target="/?tls", status=200, pid=worker)
+    assert e["connection"]["tls"], e
+    assert len(ex) == 4, ex
+    # without -f only the supervisor is traced, and it makes no request
+    s, _ = supervisor_run()
+    assert s.stop() == []
+
+
+def test_follow_forks_needs_pids():
+    p = subprocess.run([sys.argv[1], "-f"], capture_output=True, text=True)
+    assert p.returncode == 2 and "-f follows the processes given with -p" in p.stderr, p.stderr
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
