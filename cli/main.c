@@ -133,6 +133,17 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 
 static void report_tls(struct app *a);
 
+/* -f: whether process pid fits among the targets; the first time it does not, says so. */
+static int room_for(struct app *a, uint32_t pid)
+{
+	if (a->npids < MAX_TARGETS)
+		return 1;
+	if (!a->told_full++)
+		fprintf(stderr, "httpsnoop: following at most %d processes: pid %u and later ones "
+			"are not traced\n", MAX_TARGETS, pid);
+	return 0;
+}
+
 /* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
  * by its process already; a process becomes a target, with its TLS libraries hooked. */
 static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
@@ -143,11 +154,8 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
 		return;
 	}
-	if (a->npids == MAX_TARGETS) {
+	if (!room_for(a, tid)) {
 		hs_capture_unfollow(a->cap, tid);
-		if (!a->told_full++)
-			fprintf(stderr, "httpsnoop: following at most %d processes: pid %u and "
-				"later ones are not traced\n", MAX_TARGETS, tid);
 		return;
 	}
 	a->pids[a->npids++] = tid;
@@ -317,6 +325,44 @@ static void add_pids(struct app *a, const char *arg)
 	free(copy);
 }
 
+/* -f: the processes the targets started before httpsnoop did (a master's workers), and
+ * theirs, become targets too. */
+static void add_descendants(struct app *a)
+{
+	size_t n0 = a->npids;
+	int more = 1;
+
+	/* each pass over /proc adds the children of the targets known so far */
+	while (more) {
+		DIR *d = opendir("/proc");
+		uint32_t pid;
+
+		more = 0;
+		while (d && (pid = hs_proc_next(d))) {
+			uint32_t ppid = hs_proc_ppid(pid);
+			int parent = 0, known = 0;
+
+			for (size_t i = 0; i < a->npids; i++) {
+				parent |= a->pids[i] == ppid;
+				known |= a->pids[i] == pid;
+			}
+			if (parent && !known && room_for(a, pid)) {
+				a->pids[a->npids++] = pid;
+				more = 1;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	for (size_t i = n0; i < a->npids && a->verbose; i++) {
+		char comm[32];
+
+		hs_proc_comm(a->pids[i], comm, sizeof(comm));
+		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", a->pids[i], comm,
+			hs_proc_ppid(a->pids[i]));
+	}
+}
+
 enum { OPT_RAW = 256, OPT_NO_REDACT, OPT_REDACT_HEADER, OPT_NO_COLOR, OPT_VERSION,
        OPT_CONTAINER, OPT_COMM, OPT_PORT, OPT_HOST };
 
@@ -479,6 +525,9 @@ int main(int argc, char **argv)
 			a.pids[i] = tgid;
 		}
 	}
+	a.verbose = oo.verbose;
+	if (a.follow)
+		add_descendants(&a);
 	a.alive = a.npids;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -550,7 +599,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpsnoop: %s\n", why);
 		return 1;
 	}
-	a.verbose = oo.verbose;
 	a.cap = c;
 	a.gotls = hs_gotls_new(c, on_gotls_note, &a);
 	if (a.gotls && getenv("HTTPSNOOP_GOTLS_PROBE_ONLY"))	/* bench/gotls.sh */

@@ -39,6 +39,23 @@ uint32_t hs_proc_tgid(uint32_t pid)
 	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
 }
 
+uint32_t hs_proc_ppid(uint32_t pid)
+{
+	char p[64], line[512], *end;
+	unsigned long ppid = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%u/stat", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	/* "pid (comm) state ppid ...": the name may hold spaces and parentheses */
+	if (fgets(line, sizeof(line), f) && (end = strrchr(line, ')')))
+		sscanf(end + 1, " %*c %lu", &ppid);
+	fclose(f);
+	return ppid <= UINT32_MAX ? (uint32_t)ppid : 0;
+}
+
 uint32_t hs_proc_next(DIR *d)
 {
 	struct dirent *de;

@@ -11,6 +11,8 @@ void hs_proc_comm(uint32_t pid, char *buf, size_t len);
 /* The process (thread group) that thread id pid belongs to: pid itself for a process, 0 when
  * there is no such thread. */
 uint32_t hs_proc_tgid(uint32_t pid);
+/* The parent process of pid (from /proc/PID/stat), 0 when pid is gone. */
+uint32_t hs_proc_ppid(uint32_t pid);
 /* The next process id in d (opendir("/proc")) other than this process's, 0 at the end. */
 uint32_t hs_proc_next(DIR *d);
 /* Whether pid holds an io_uring instance (an fd to it): socket I/O it submits there makes no

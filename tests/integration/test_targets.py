@@ -151,14 +151,23 @@ def test_whole_machine_tls_clients_started_later():
         assert servers[0]["process"]["pid"] == TLS_SERVER.pid and servers[0]["connection"]["tls"]
 
 
-# A supervisor: on a line on stdin it forks a worker, which makes requests from its main
-# thread, from another thread, over TLS, and from a process of its own; then all exit.
+# A supervisor with a worker started before tracing, which waits on a pipe. On a line on
+# stdin it wakes that worker (one request) and forks a new one, which makes requests from its
+# main thread, from another thread, over TLS, and from a process of its own; then all exit.
 SUPERVISOR = f"""
 import os, ssl, sys, threading, time, urllib.request as u
 ctx = ssl._create_unverified_context()	# libssl is mapped before the fork, as in servers
 get = lambda path: u.urlopen("http://127.0.0.1:{OUT_PORT}" + path).read()
+r, w = os.pipe()
+old = os.fork()
+if old == 0:
+    os.read(r, 1)
+    get("/?old")
+    os._exit(0)
 print("ready", flush=True)
 sys.stdin.readline()
+os.write(w, b"x")
+os.waitpid(old, 0)
 pid = os.fork()
 if pid == 0:
     time.sleep(0.5)	# the TLS probes are attached a few ms after the fork
@@ -172,41 +181,47 @@ if pid == 0:
         get("/?grandchild")
         os._exit(0)
     os.waitpid(grand, 0)
-    print(os.getpid(), grand, flush=True)
+    print(os.getpid(), grand, os.getppid(), flush=True)
     os._exit(0)
 os.waitpid(pid, 0)
+print(old, flush=True)
 time.sleep(0.5)
 """
 
 
 def supervisor_run(*flags):
-    """Runs SUPERVISOR traced with -p and flags; returns the Snoop and the pids of the worker
-    and of its child."""
+    """Runs SUPERVISOR traced with -p and flags; returns the Snoop and the pids of the old
+    worker, the new one and the new one's child."""
     sup = subprocess.Popen([sys.executable, "-c", SUPERVISOR], stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, text=True, cwd="/tmp")
     assert sup.stdout.readline() == "ready\n"
     s = Snoop("-p", sup.pid, *flags)
     sup.stdin.write("go\n")
     sup.stdin.flush()
-    pids = [int(x) for x in sup.stdout.readline().split()]
+    worker, grand, _ = (int(x) for x in sup.stdout.readline().split())
+    old = int(sup.stdout.readline())
     assert sup.wait(timeout=30) == 0
-    return s, pids
+    return s, (old, worker, grand)
 
 
 def test_follow_forks():
-    s, (worker, grand) = supervisor_run("-f")
+    s, (old, worker, grand) = supervisor_run("-f", "-v")
     # like strace -p: it ends by itself once the supervisor and what it started are gone
     end = time.time() + 10
     while s.p.poll() is None and time.time() < end:
         time.sleep(0.1)
     assert s.p.poll() is not None, "httpsnoop kept running after every target exited"
     ex = s.stop(settle=0)
-    for target, pid in (("/?worker", worker), ("/?thread", worker), ("/?grandchild", grand)):
+    for target, pid in (("/?old", old), ("/?worker", worker), ("/?thread", worker),
+                        ("/?grandchild", grand)):
         e = find(ex, method="GET", target=target, status=200, pid=pid)
-        assert len(e) == 1 and e[0]["connection"]["role"] == "client", (target, ex)
+        assert len(e) == 1 and e[0]["connection"]["role"] == "client", \
+            (target, [(x["request"]["target"], x["process"]["pid"]) for x in ex])
     e = one(ex, method="GET", target="/?tls", status=200, pid=worker)
     assert e["connection"]["tls"], e
-    assert len(ex) == 4, ex
+    assert len(ex) == 5, ex
+    for pid in (old, worker, grand):
+        assert f"httpsnoop: pid {pid} (python3), started by " in s.stderr, s.stderr
     # without -f only the supervisor is traced, and it makes no request
     s, _ = supervisor_run()
     assert s.stop() == []
