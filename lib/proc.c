@@ -7,14 +7,19 @@
 
 #include "proc.h"
 
-void hs_proc_comm(uint32_t pid, char *buf, size_t len)
+static FILE *proc_file(uint32_t pid, const char *name)
 {
 	char p[64];
-	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%u/%s", pid, name);
+	return fopen(p, "re");
+}
+
+void hs_proc_comm(uint32_t pid, char *buf, size_t len)
+{
+	FILE *f = proc_file(pid, "comm");
 
 	snprintf(buf, len, "?");
-	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
-	f = fopen(p, "re");
 	if (!f)
 		return;
 	if (fgets(buf, (int)len, f))
@@ -24,12 +29,10 @@ void hs_proc_comm(uint32_t pid, char *buf, size_t len)
 
 uint32_t hs_proc_tgid(uint32_t pid)
 {
-	char p[64], line[128];
+	char line[128];
 	unsigned long tgid = 0;
-	FILE *f;
+	FILE *f = proc_file(pid, "status");
 
-	snprintf(p, sizeof(p), "/proc/%u/status", pid);
-	f = fopen(p, "re");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
@@ -41,12 +44,10 @@ uint32_t hs_proc_tgid(uint32_t pid)
 
 uint32_t hs_proc_ppid(uint32_t pid)
 {
-	char p[64], line[512], *end;
+	char line[512], *end;
 	unsigned long ppid = 0;
-	FILE *f;
+	FILE *f = proc_file(pid, "stat");
 
-	snprintf(p, sizeof(p), "/proc/%u/stat", pid);
-	f = fopen(p, "re");
 	if (!f)
 		return 0;
 	/* "pid (comm) state ppid ...": the name may hold spaces and parentheses */
