@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct app {
 	int out_err;
 	uint32_t pids[MAX_TARGETS];
 	uint8_t told_uring[MAX_TARGETS];	/* "uses io_uring" said for pids[i] */
+	unsigned nchildren[MAX_TARGETS];	/* children of pids[i] not traced, at start */
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
@@ -325,41 +327,78 @@ static void add_pids(struct app *a, const char *arg)
 	free(copy);
 }
 
+/* One pass over /proc: the processes whose parent is a target and that are not targets
+ * themselves go to fn, with the index of their parent. fn returns 0 to stop. */
+static void untraced_children(struct app *a, int (*fn)(struct app *, uint32_t, size_t))
+{
+	DIR *d = opendir("/proc");
+	uint32_t pid;
+
+	while (d && (pid = hs_proc_next(d))) {
+		uint32_t ppid = hs_proc_ppid(pid);
+		size_t parent = SIZE_MAX;
+		int known = 0;
+
+		for (size_t i = 0; i < a->npids; i++) {
+			if (a->pids[i] == ppid)
+				parent = i;
+			known |= a->pids[i] == pid;
+		}
+		if (parent != SIZE_MAX && !known && !fn(a, pid, parent))
+			break;
+	}
+	if (d)
+		closedir(d);
+}
+
+static int add_child(struct app *a, uint32_t pid, size_t parent)
+{
+	char comm[32];
+
+	if (!room_for(a, pid))
+		return 0;
+	a->pids[a->npids++] = pid;
+	if (a->verbose) {
+		hs_proc_comm(pid, comm, sizeof(comm));
+		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", pid, comm,
+			a->pids[parent]);
+	}
+	return 1;
+}
+
+static int count_child(struct app *a, uint32_t pid, size_t parent)
+{
+	(void)pid;
+	a->nchildren[parent]++;
+	return 1;
+}
+
 /* -f: the processes the targets started before httpsnoop did (a master's workers), and
  * theirs, become targets too. */
 static void add_descendants(struct app *a)
 {
-	size_t n0 = a->npids;
-	int more = 1;
+	size_t n;
 
-	/* each pass over /proc adds the children of the targets known so far */
-	while (more) {
-		DIR *d = opendir("/proc");
-		uint32_t pid;
+	do {	/* each pass adds the children of the targets known so far */
+		n = a->npids;
+		untraced_children(a, add_child);
+	} while (a->npids > n);
+}
 
-		more = 0;
-		while (d && (pid = hs_proc_next(d))) {
-			uint32_t ppid = hs_proc_ppid(pid);
-			int parent = 0, known = 0;
-
-			for (size_t i = 0; i < a->npids; i++) {
-				parent |= a->pids[i] == ppid;
-				known |= a->pids[i] == pid;
-			}
-			if (parent && !known && room_for(a, pid)) {
-				a->pids[a->npids++] = pid;
-				more = 1;
-			}
-		}
-		if (d)
-			closedir(d);
-	}
-	for (size_t i = n0; i < a->npids && a->verbose; i++) {
+/* Without -f: a target with children is named, as the user may have given a master
+ * process whose workers do the work. */
+static void report_children(struct app *a)
+{
+	untraced_children(a, count_child);
+	for (size_t i = 0; i < a->npids; i++) {
 		char comm[32];
 
+		if (!a->nchildren[i])
+			continue;
 		hs_proc_comm(a->pids[i], comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", a->pids[i], comm,
-			hs_proc_ppid(a->pids[i]));
+		fprintf(stderr, "httpsnoop: pid %u (%s) has %u child process%s, not traced (-f "
+			"follows %s)\n", a->pids[i], comm, a->nchildren[i],
+			a->nchildren[i] == 1 ? "" : "es", a->nchildren[i] == 1 ? "it" : "them");
 	}
 }
 
@@ -621,6 +660,8 @@ int main(int argc, char **argv)
 		report_tls(&a);
 	}
 	report_io_uring(&a);
+	if (!a.follow)
+		report_children(&a);
 	if (container)
 		fprintf(stderr, "httpsnoop: tracing container %.12s, Ctrl-C to stop\n", container_id);
 	else if (a.npids)

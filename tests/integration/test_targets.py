@@ -222,9 +222,10 @@ def test_follow_forks():
     assert len(ex) == 5, ex
     for pid in (old, worker, grand):
         assert f"httpsnoop: pid {pid} (python3), started by " in s.stderr, s.stderr
-    # without -f only the supervisor is traced, and it makes no request
+    # without -f only the supervisor is traced, and it makes no request; its worker is named
     s, _ = supervisor_run()
     assert s.stop() == []
+    assert "has 1 child process, not traced (-f follows it)" in s.stderr, s.stderr
 
 
 def test_follow_forks_needs_pids():
