@@ -22,6 +22,12 @@
 #include "tls.h"
 
 #define MAX_TARGETS 1024
+/* -f: processes started while tracing whose TLS libraries are hooked at once, and uprobes
+ * still being removed past which no more are hooked. Each process takes 5-10 uprobes, and
+ * the kernel removes uprobes one at a time (30-100 ms each on the test VMs): a fork storm
+ * must not leave minutes of that for when httpsnoop stops. */
+#define MAX_HOOKED_FORKS 16
+#define MAX_REAPING 64
 #define MAX_REDACT 64
 
 static volatile sig_atomic_t stop;
@@ -37,6 +43,9 @@ struct app {
 	uint32_t pids[MAX_TARGETS];
 	uint8_t told_uring[MAX_TARGETS];	/* "uses io_uring" said for pids[i] */
 	unsigned nchildren[MAX_TARGETS];	/* children of pids[i] not traced, at start */
+	uint8_t hooked_fork[MAX_TARGETS];	/* pids[i] came from a FORK record, TLS hooked */
+	uint8_t unhooked[MAX_TARGETS];		/* pids[i] came from one, TLS not hooked */
+	unsigned nhooked_forks;
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
@@ -44,6 +53,7 @@ struct app {
 	struct hs_capture *cap;
 	int follow;			/* -f */
 	int told_full;			/* "following at most" said */
+	int told_hooks;			/* "MAX_HOOKED_FORKS" said */
 	int verbose;
 };
 
@@ -135,15 +145,36 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 
 static void report_tls(struct app *a);
 
-/* -f: whether process pid fits among the targets; the first time it does not, says so. */
-static int room_for(struct app *a, uint32_t pid)
+/* -f: makes process pid a target, in the slot of one that has exited if there is one.
+ * Returns 0 when all MAX_TARGETS slots hold running targets (and says so, once). */
+static size_t target_index(const struct app *a, uint32_t pid)
 {
-	if (a->npids < MAX_TARGETS)
-		return 1;
-	if (!a->told_full++)
-		fprintf(stderr, "httpsnoop: following at most %d processes: pid %u and later ones "
-			"are not traced\n", MAX_TARGETS, pid);
-	return 0;
+	for (size_t i = 0; i < a->npids; i++)
+		if (a->pids[i] == pid)
+			return i;
+	return SIZE_MAX;
+}
+
+static int add_target(struct app *a, uint32_t pid)
+{
+	size_t i = 0;
+
+	while (i < a->npids && a->pids[i])
+		i++;
+	if (i == MAX_TARGETS) {
+		if (!a->told_full++)
+			fprintf(stderr, "httpsnoop: following at most %d processes at once: pid %u is "
+				"not traced\n", MAX_TARGETS, pid);
+		return 0;
+	}
+	if (i == a->npids)
+		a->npids++;
+	a->pids[i] = pid;
+	a->told_uring[i] = 0;
+	a->nchildren[i] = 0;
+	a->hooked_fork[i] = 0;
+	a->unhooked[i] = 0;
+	return 1;
 }
 
 /* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
@@ -151,21 +182,32 @@ static int room_for(struct app *a, uint32_t pid)
 static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 {
 	char comm[32];
+	size_t i;
 
 	if (hs_proc_tgid(tid) != tid) {
 		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
 		return;
 	}
-	if (!room_for(a, tid)) {
+	if (!add_target(a, tid)) {
 		hs_capture_unfollow(a->cap, tid);
 		return;
 	}
-	a->pids[a->npids++] = tid;
 	a->alive++;
 	if (a->verbose) {
 		hs_proc_comm(tid, comm, sizeof(comm));
 		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", tid, comm, pid);
 	}
+	i = target_index(a, tid);
+	if (a->nhooked_forks == MAX_HOOKED_FORKS || hs_link_reaping() > MAX_REAPING) {
+		a->unhooked[i] = 1;
+		if (!a->told_hooks++)
+			fprintf(stderr, "httpsnoop: the targets start processes faster than their TLS "
+				"libraries can be hooked: pid %u and others are not (at most %d at "
+				"once)\n", tid, MAX_HOOKED_FORKS);
+		return;
+	}
+	a->hooked_fork[i] = 1;
+	a->nhooked_forks++;
 	if (a->tls)
 		hs_tls_add_pid(a->tls, tid);
 	if (a->gotls)
@@ -182,7 +224,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->gotls && !a->npids)
 		hs_gotls_attach_all(a->gotls, r->pid);
 	/* -f: a target ran a new program: its TLS libraries are others now */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow && a->npids) {
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow && a->npids &&
+	    target_index(a, r->pid) != SIZE_MAX && !a->unhooked[target_index(a, r->pid)]) {
 		if (a->tls)
 			hs_tls_add_pid(a->tls, r->pid);
 		if (a->gotls)
@@ -191,22 +234,28 @@ static void on_record(const void *data, size_t size, void *ctx)
 	}
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);
+	/* a traced process ended: stop when none is left, like strace -p */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
+		for (size_t i = 0; i < a->npids; i++) {
+			if (a->pids[i] == r->pid) {
+				a->pids[i] = 0;
+				a->nhooked_forks -= a->hooked_fork[i];
+				if (--a->alive == 0)
+					stop = 1;
+			}
+		}
+		/* its probes go with it: -f may see thousands of short-lived processes */
+		if (a->tls)
+			hs_tls_forget_pid(a->tls, r->pid);
+		if (a->gotls)
+			hs_gotls_forget_pid(a->gotls, r->pid);
+	}
 	if (a->wfile) {
 		if (hs_recfile_write(a->wfile, data, size) == 0)
 			a->written++;
 		return;
 	}
 	hs_conns_record(a->conns, data, size);
-	/* a traced process ended: stop when none is left, like strace -p */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
-		for (size_t i = 0; i < a->npids; i++) {
-			if (a->pids[i] == r->pid) {
-				a->pids[i] = 0;
-				if (--a->alive == 0)
-					stop = 1;
-			}
-		}
-	}
 }
 
 static void on_gotls_note(const char *msg, void *ctx)
@@ -355,9 +404,8 @@ static int add_child(struct app *a, uint32_t pid, size_t parent)
 {
 	char comm[32];
 
-	if (!room_for(a, pid))
+	if (!add_target(a, pid))
 		return 0;
-	a->pids[a->npids++] = pid;
 	if (a->verbose) {
 		hs_proc_comm(pid, comm, sizeof(comm));
 		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", pid, comm,

@@ -1,5 +1,6 @@
 /* capture.c: open -> configure -> load -> attach the embedded BPF skeleton, poll its ring. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,11 +253,93 @@ struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c)
 	return c->skel;
 }
 
+/* The links waiting for the reaper thread (one: the kernel takes them one at a time). */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t more, idle;
+	struct bpf_link **q;
+	size_t n, cap, busy;
+	int started;
+} reap = { .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
+	   .idle = PTHREAD_COND_INITIALIZER };
+
+static void *reaper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&reap.mu);
+	for (;;) {
+		struct bpf_link *l;
+
+		while (!reap.n)
+			pthread_cond_wait(&reap.more, &reap.mu);
+		l = reap.q[--reap.n];
+		reap.busy++;
+		pthread_mutex_unlock(&reap.mu);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&reap.mu);
+		if (--reap.busy == 0 && !reap.n)
+			pthread_cond_broadcast(&reap.idle);
+	}
+	return NULL;
+}
+
+void hs_link_reap(struct bpf_link *l)
+{
+	pthread_t t;
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&reap.mu);
+	if (reap.n == reap.cap) {
+		size_t cap = reap.cap ? 2 * reap.cap : 64;
+		struct bpf_link **q = realloc(reap.q, cap * sizeof(*q));
+
+		if (!q)
+			goto now;
+		reap.q = q;
+		reap.cap = cap;
+	}
+	if (!reap.started && pthread_create(&t, NULL, reaper, NULL) == 0) {
+		pthread_detach(t);
+		reap.started = 1;
+	}
+	if (!reap.started)
+		goto now;
+	reap.q[reap.n++] = l;
+	pthread_cond_signal(&reap.more);
+	pthread_mutex_unlock(&reap.mu);
+	return;
+now:
+	pthread_mutex_unlock(&reap.mu);
+	bpf_link__destroy(l);
+}
+
+size_t hs_link_reaping(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&reap.mu);
+	n = reap.n + reap.busy;
+	pthread_mutex_unlock(&reap.mu);
+	return n;
+}
+
 void hs_capture_free(struct hs_capture *c)
 {
 	if (!c)
 		return;
 	ring_buffer__free(c->rb);
+	/* the tracepoint links too, after the probes' */
+	for (int i = 0; c->skel && i < c->skel->skeleton->prog_cnt; i++) {
+		struct bpf_link **l = c->skel->skeleton->progs[i].link;
+
+		hs_link_reap(*l);
+		*l = NULL;
+	}
+	pthread_mutex_lock(&reap.mu);
+	while (reap.n || reap.busy)
+		pthread_cond_wait(&reap.idle, &reap.mu);
+	pthread_mutex_unlock(&reap.mu);
 	httpsnoop_bpf__destroy(c->skel);
 	free(c);
 }

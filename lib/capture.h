@@ -37,12 +37,19 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 /* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno. */
 int hs_capture_poll(struct hs_capture *c, int timeout_ms);
 struct bpf_map;
+struct bpf_link;
 
 /* Entries 0..n-1 of a per-CPU array map of u64 counters, each summed over CPUs. */
 int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out);
 /* -f: stop tracing task id tid that an HS_REC_FORK record announced (it is a thread, or
  * gone, or one process too many). */
 void hs_capture_unfollow(struct hs_capture *c, uint32_t tid);
+/* Destroys a probe's link on a helper thread: in the kernel each waits for a grace period
+ * (30-100 ms on the test VMs), which would stall decoding when -f forgets an exited
+ * process. hs_capture_free() waits for all of them. NULL is ignored. */
+void hs_link_reap(struct bpf_link *l);
+/* Links handed to hs_link_reap() and not destroyed yet. */
+size_t hs_link_reaping(void);
 /* Kernel-side counters summed over CPUs (enum hs_counter). */
 int hs_capture_counters(struct hs_capture *c, uint64_t out[HS_CNT_MAX]);
 void hs_capture_free(struct hs_capture *c);

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h"
 #include "goelf.h"
 #include "gotls.h"
 #include "proc.h"
@@ -103,7 +104,7 @@ struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *c
 static void target_detach(struct target *t)
 {
 	for (size_t i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
+		hs_link_reap(t->links[i]);
 	free(t->links);
 	t->links = NULL;
 	t->nlinks = 0;
@@ -367,6 +368,25 @@ const char *hs_gotls_lib(struct hs_gotls *g, uint32_t pid)
 		if (!g->t[i].pid && g->t[i].dev == st.st_dev && g->t[i].ino == st.st_ino)
 			return g->t[i].version;
 	return NULL;
+}
+
+void hs_gotls_forget_pid(struct hs_gotls *g, uint32_t pid)
+{
+	size_t n = 0;
+
+	/* every-process targets are kept: recent[] holds their indexes */
+	if (!pid || g->nrecent)
+		return;
+	for (size_t i = 0; i < g->nt; i++) {
+		if (g->t[i].pid != pid) {
+			g->t[n++] = g->t[i];
+			continue;
+		}
+		g->probes -= g->t[i].nlinks;
+		target_detach(&g->t[i]);
+		bpf_map__delete_elem(g->skel->maps.go_procs, &pid, sizeof(pid), 0);
+	}
+	g->nt = n;
 }
 
 int hs_gotls_follow_exec(struct hs_gotls *g, int on)

@@ -22,6 +22,8 @@ struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn note, void 
  * negative errno when attaching failed.
  */
 int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid);
+/* pid has exited: its probes are detached (targets of -p only). */
+void hs_gotls_forget_pid(struct hs_gotls *g, uint32_t pid);
 
 /*
  * Every running process: attaches once per distinct Go executable, for all its processes

@@ -42,10 +42,14 @@ struct elf_entry {
 	uint64_t int_off[I_MAX];	/* 0: not found, probe the exported functions */
 };
 
+#define PLAN_MAX 9		/* probes per file at most (the exported functions' plan) */
+
 /* Probes attached for one file and one pid (-1: every process). */
 struct attachment {
 	uint64_t dev, ino;
 	int pid;
+	size_t nlinks;
+	struct bpf_link *links[PLAN_MAX];
 };
 
 struct pid_name {
@@ -62,10 +66,9 @@ struct hs_tls {
 	size_t ntargets, cap_targets;
 	struct elf_entry *elfs;
 	size_t nelfs, cap_elfs;
+	struct elf_entry unopened;	/* what elf_get() gives for a file it cannot open */
 	struct attachment *atts;
 	size_t natts, cap_atts;
-	struct bpf_link **links;
-	size_t nlinks, cap_links;
 	uint32_t *seen;			/* every-process mode: pids already scanned (hash set) */
 	size_t seen_cap, nseen;
 	struct pid_name names[NAME_CACHE];
@@ -269,20 +272,32 @@ int hs_tls_elf_offsets(const char *path, uint64_t off[5], uint64_t int_off[2])
 	return err;
 }
 
-/* The analysis of a file, done once per (device, inode). NULL on ENOMEM. */
+/* The analysis of a file, done once per (device, inode). NULL on ENOMEM. A file that cannot
+ * be opened (its process, through whose /proc/PID/root it is reached, just ended) is not
+ * remembered: the next process mapping it gets its chance. */
 static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, const char *path)
 {
 	struct elf_entry *e;
+	int fd;
 
 	for (size_t i = 0; i < t->nelfs; i++)
 		if (t->elfs[i].dev == dev && t->elfs[i].ino == ino)
 			return &t->elfs[i];
-	if (grow((void **)&t->elfs, &t->cap_elfs, t->nelfs, sizeof(*t->elfs)))
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		t->unopened.err = -errno;
+		return &t->unopened;
+	}
+	if (grow((void **)&t->elfs, &t->cap_elfs, t->nelfs, sizeof(*t->elfs))) {
+		close(fd);
 		return NULL;
+	}
 	e = &t->elfs[t->nelfs++];
+	memset(e, 0, sizeof(*e));
 	e->dev = dev;
 	e->ino = ino;
-	e->err = hs_tls_elf_offsets(path, e->off, e->int_off);
+	e->err = elf_offsets_fd(fd, e->off, e->int_off);
+	close(fd);
 	return e;
 }
 
@@ -293,6 +308,12 @@ static int attached(const struct hs_tls *t, uint64_t dev, uint64_t ino, int pid)
 		    (t->atts[i].pid == pid || t->atts[i].pid == -1))
 			return 1;
 	return 0;
+}
+
+static void detach(struct attachment *a)
+{
+	while (a->nlinks)
+		hs_link_reap(a->links[--a->nlinks]);
 }
 
 /* Attaches the probes of one file for pid (-1: every process). All or nothing. */
@@ -325,9 +346,15 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 	}, *plan = e->int_off[I_READ] ? internal : exported;
 	size_t nplan = e->int_off[I_READ] ? sizeof(internal) / sizeof(internal[0])
 					  : sizeof(exported) / sizeof(exported[0]);
-	size_t first = t->nlinks;
+	struct attachment *a;
 	int err;
 
+	_Static_assert(sizeof(exported) / sizeof(exported[0]) <= PLAN_MAX, "PLAN_MAX");
+	err = grow((void **)&t->atts, &t->cap_atts, t->natts, sizeof(*t->atts));
+	if (err)
+		return err;
+	a = &t->atts[t->natts];
+	*a = (struct attachment){ .dev = e->dev, .ino = e->ino, .pid = pid };
 	s->bss->openssl_attached = 1;
 	for (size_t i = 0; i < nplan; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
@@ -335,27 +362,18 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 
 		if (!plan[i].off)
 			continue;
-		err = grow((void **)&t->links, &t->cap_links, t->nlinks, sizeof(*t->links));
-		if (err)
-			goto fail;
 		l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, plan[i].off, &uo);
 		if (!l) {
 			err = errno ? -errno : -EINVAL;
 			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s",
 				 plan[i].name, path, strerror(-err));
-			goto fail;
+			detach(a);
+			return err;
 		}
-		t->links[t->nlinks++] = l;
+		a->links[a->nlinks++] = l;
 	}
-	err = grow((void **)&t->atts, &t->cap_atts, t->natts, sizeof(*t->atts));
-	if (err)
-		goto fail;
-	t->atts[t->natts++] = (struct attachment){ e->dev, e->ino, pid };
+	t->natts++;
 	return 0;
-fail:
-	while (t->nlinks > first)
-		bpf_link__destroy(t->links[--t->nlinks]);
-	return err;
 }
 
 /* One line of /proc/PID/maps: an executable mapping of a file. */
@@ -502,6 +520,11 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			continue;	/* no OpenSSL in this file, or it cannot be hooked */
 		snprintf(lib, sizeof(lib), "%s", base_name(m.path));
 		if ((e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why)))) {
+			if (e->attach_err == -ESRCH && tg) {
+				fclose(f);	/* not a failure: the process ended meanwhile */
+				target_set(tg, HS_TLS_GONE, "", "", "the process ended");
+				return added;
+			}
 			failed = 1;
 			found = m;
 			if (!tg && (tg = target_add(t, 0))) {
@@ -690,6 +713,26 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
 	return scan_target(t, tg);
 }
 
+void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid)
+{
+	size_t n = 0;
+
+	if (t->system_wide)
+		return;
+	for (size_t i = 0; i < t->natts; i++) {
+		if (t->atts[i].pid == (int)pid)
+			detach(&t->atts[i]);
+		else
+			t->atts[n++] = t->atts[i];
+	}
+	t->natts = n;
+	n = 0;
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid != pid)
+			t->targets[n++] = t->targets[i];
+	t->ntargets = n;
+}
+
 int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o)
 {
 	struct hs_tls *t;
@@ -785,9 +828,8 @@ void hs_tls_free(struct hs_tls *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	for (size_t i = 0; i < t->natts; i++)
+		detach(&t->atts[i]);
 	free(t->atts);
 	free(t->elfs);
 	free(t->targets);

@@ -54,6 +54,8 @@ int hs_tls_rescan(struct hs_tls *t);
 /* With a PID filter: looks at pid (a new target, or one that called execve) and attaches to
  * the OpenSSL it maps. Returns the number of new attachments or -errno. */
 int hs_tls_add_pid(struct hs_tls *t, uint32_t pid);
+/* With a PID filter: pid has exited; its probes are detached and its target dropped. */
+void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid);
 /* The targets, in the order they were found. Valid until the next call into t. */
 struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);
 /* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node"), or

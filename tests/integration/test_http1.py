@@ -2,6 +2,7 @@
 python3 http.server, nginx and curl. Servers start once for the whole file."""
 import base64
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -265,20 +266,27 @@ def test_non_root_is_a_clear_error():
 
 
 def test_exits_when_target_exits():
-    port = free_port()
-    srv = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                "--directory", WWW])
-    wait_port(port)
-    s = Snoop("-p", srv.pid)
-    curl(f"http://127.0.0.1:{port}/a.txt")
-    time.sleep(0.3)
-    srv.stop()
-    deadline = time.time() + 5
-    while s.p.poll() is None and time.time() < deadline:
-        time.sleep(0.1)
-    assert s.p.poll() is not None, "httpsnoop kept running after its only target exited"
-    ex = s.stop(settle=0)
-    one(ex, target="/a.txt", status=200)
+    for write in (False, True):	# also when saving records with -w
+        path = f"/tmp/hs-exit-{os.getpid()}.hsnoop"
+        port = free_port()
+        srv = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                    "--directory", WWW])
+        wait_port(port)
+        s = Snoop("-p", srv.pid, *(["-w", path] if write else []), json_out=not write)
+        curl(f"http://127.0.0.1:{port}/a.txt")
+        time.sleep(0.3)
+        srv.stop()
+        deadline = time.time() + 5
+        while s.p.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        assert s.p.poll() is not None, f"httpsnoop kept running after its only target " \
+            f"exited (-w: {write})"
+        ex = s.stop(settle=0)
+        if write:
+            p = subprocess.run([sys.argv[1], "-r", path, "-j"], capture_output=True, text=True)
+            os.unlink(path)
+            ex = [json.loads(l) for l in p.stdout.splitlines()]
+        one(ex, target="/a.txt", status=200)
 
 
 def test_write_then_read_file():
@@ -289,7 +297,6 @@ def test_write_then_read_file():
     assert "records written" in s.stderr, s.stderr
     p = subprocess.run([sys.argv[1], "-r", path, "-j"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    import json
     ex = [json.loads(l) for l in p.stdout.splitlines()]
     one(ex, method="GET", target="/a.txt", status=200)
     os.unlink(path)

@@ -228,6 +228,45 @@ def test_follow_forks():
     assert "has 1 child process, not traced (-f follows it)" in s.stderr, s.stderr
 
 
+def test_follow_forks_storm_stays_bounded():
+    """-f on a process that starts 60 processes at once that map libssl: at most 16 get their
+    TLS library hooked (each uprobe takes the kernel 30-100 ms to remove), a line says so, and
+    httpsnoop's descriptors and time to stop stay bounded."""
+    code = """
+import os, ssl, sys, time
+print("ready", flush=True)
+sys.stdin.readline()
+kids = []
+for _ in range(60):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(1.5)
+        os._exit(0)
+    kids.append(pid)
+for k in kids:
+    os.waitpid(k, 0)
+print("done", flush=True)
+time.sleep(30)
+"""
+    sup = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True, cwd="/tmp")
+    assert sup.stdout.readline() == "ready\n"
+    s = Snoop("-f", "-p", sup.pid)
+    sup.stdin.write("go\n")
+    sup.stdin.flush()
+    assert sup.stdout.readline() == "done\n"
+    fds = len(os.listdir(f"/proc/{s.p.pid}/fd"))
+    t0 = time.time()
+    s.stop(settle=0)
+    took = time.time() - t0
+    sup.kill()
+    sup.wait()
+    assert "faster than their TLS libraries can be hooked" in s.stderr, s.stderr
+    print(f"  {fds} descriptors, stopped in {took:.1f} s")
+    assert fds < 400, fds
+    assert took < 15, took
+
+
 def test_follow_forks_needs_pids():
     p = subprocess.run([sys.argv[1], "-f"], capture_output=True, text=True)
     assert p.returncode == 2 and "-f follows the processes given with -p" in p.stderr, p.stderr
