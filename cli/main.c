@@ -145,8 +145,6 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 
 static void report_tls(struct app *a);
 
-/* -f: makes process pid a target, in the slot of one that has exited if there is one.
- * Returns 0 when all MAX_TARGETS slots hold running targets (and says so, once). */
 static size_t target_index(const struct app *a, uint32_t pid)
 {
 	for (size_t i = 0; i < a->npids; i++)
@@ -155,7 +153,9 @@ static size_t target_index(const struct app *a, uint32_t pid)
 	return SIZE_MAX;
 }
 
-static int add_target(struct app *a, uint32_t pid)
+/* -f: makes process pid a target, in the slot of one that has exited if there is one, and
+ * returns its index. SIZE_MAX when all MAX_TARGETS slots hold running targets (said once). */
+static size_t add_target(struct app *a, uint32_t pid)
 {
 	size_t i = 0;
 
@@ -165,7 +165,7 @@ static int add_target(struct app *a, uint32_t pid)
 		if (!a->told_full++)
 			fprintf(stderr, "httpsnoop: following at most %d processes at once: pid %u is "
 				"not traced\n", MAX_TARGETS, pid);
-		return 0;
+		return SIZE_MAX;
 	}
 	if (i == a->npids)
 		a->npids++;
@@ -174,7 +174,7 @@ static int add_target(struct app *a, uint32_t pid)
 	a->nchildren[i] = 0;
 	a->hooked_fork[i] = 0;
 	a->unhooked[i] = 0;
-	return 1;
+	return i;
 }
 
 /* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
@@ -188,7 +188,8 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
 		return;
 	}
-	if (!add_target(a, tid)) {
+	i = add_target(a, tid);
+	if (i == SIZE_MAX) {
 		hs_capture_unfollow(a->cap, tid);
 		return;
 	}
@@ -197,7 +198,6 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 		hs_proc_comm(tid, comm, sizeof(comm));
 		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", tid, comm, pid);
 	}
-	i = target_index(a, tid);
 	if (a->nhooked_forks == MAX_HOOKED_FORKS || hs_link_reaping() > MAX_REAPING) {
 		a->unhooked[i] = 1;
 		if (!a->told_hooks++)
@@ -219,13 +219,14 @@ static void on_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
 	const struct hs_rec *r = data;
+	size_t i;
 
 	/* a new program in every-process mode: hook it if it is Go (before its first request) */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->gotls && !a->npids)
 		hs_gotls_attach_all(a->gotls, r->pid);
 	/* -f: a target ran a new program: its TLS libraries are others now */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow && a->npids &&
-	    target_index(a, r->pid) != SIZE_MAX && !a->unhooked[target_index(a, r->pid)]) {
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow &&
+	    (i = target_index(a, r->pid)) != SIZE_MAX && !a->unhooked[i]) {
 		if (a->tls)
 			hs_tls_add_pid(a->tls, r->pid);
 		if (a->gotls)
@@ -236,7 +237,7 @@ static void on_record(const void *data, size_t size, void *ctx)
 		on_fork(a, r->pid, r->tid);
 	/* a traced process ended: stop when none is left, like strace -p */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
-		for (size_t i = 0; i < a->npids; i++) {
+		for (i = 0; i < a->npids; i++) {
 			if (a->pids[i] == r->pid) {
 				a->pids[i] = 0;
 				a->nhooked_forks -= a->hooked_fork[i];
@@ -404,7 +405,7 @@ static int add_child(struct app *a, uint32_t pid, size_t parent)
 {
 	char comm[32];
 
-	if (!add_target(a, pid))
+	if (add_target(a, pid) == SIZE_MAX)
 		return 0;
 	if (a->verbose) {
 		hs_proc_comm(pid, comm, sizeof(comm));

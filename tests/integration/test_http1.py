@@ -190,10 +190,10 @@ def test_missing_pid_is_an_error():
 
 URING_SERVER = r"""
 import ctypes, http.server, sys, threading, time
-port, delay = int(sys.argv[1]), float(sys.argv[2])
-srv = http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
-time.sleep(delay)
+if sys.argv[2] == "later":
+    sys.stdin.readline()
 params = ctypes.create_string_buffer(120)	# struct io_uring_params
 fd = ctypes.CDLL(None, use_errno=True).syscall(425, 8, params)	# io_uring_setup (x86-64)
 assert fd >= 0, "io_uring_setup failed: errno %d" % ctypes.get_errno()
@@ -205,8 +205,9 @@ def test_io_uring_users_are_named():
     """A target holding an io_uring instance is named on stderr, whether the ring exists when
     tracing starts or comes later; its plain system call I/O is still captured."""
     ports = [free_port(), free_port()]
-    early = Proc([sys.executable, "-c", URING_SERVER, str(ports[0]), "0"], cwd=WWW)
-    late = Proc([sys.executable, "-c", URING_SERVER, str(ports[1]), "2"], cwd=WWW)
+    early = Proc([sys.executable, "-c", URING_SERVER, str(ports[0]), "now"], cwd=WWW)
+    late = Proc([sys.executable, "-c", URING_SERVER, str(ports[1]), "later"], cwd=WWW,
+                stdin=subprocess.PIPE)
     for p in ports:
         wait_port(p)
     time.sleep(0.3)
@@ -216,6 +217,8 @@ def test_io_uring_users_are_named():
         "seen" in at_start, at_start
     assert f"pid {late.pid}" not in at_start, at_start
     assert curl(f"http://127.0.0.1:{ports[1]}/a.txt") == "200 "
+    late.p.stdin.write(b"ring\n")
+    late.p.stdin.flush()
     assert s.wait_for(f"pid {late.pid} (python3): uses io_uring", timeout=10, stderr=True)
     ex = s.stop()
     assert s.stderr.count("uses io_uring") == 2, s.stderr
