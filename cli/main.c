@@ -30,6 +30,8 @@
 #define MAX_REAPING 64
 #define MAX_REDACT 64
 
+enum forked { NOT_FORKED = 0, FORK_HOOKED, FORK_UNHOOKED };
+
 static volatile sig_atomic_t stop;
 
 struct app {
@@ -43,9 +45,7 @@ struct app {
 	uint32_t pids[MAX_TARGETS];
 	uint8_t told_uring[MAX_TARGETS];	/* "uses io_uring" said for pids[i] */
 	unsigned nchildren[MAX_TARGETS];	/* children of pids[i] not traced, at start */
-	uint8_t hooked_fork[MAX_TARGETS];	/* pids[i] came from a FORK record, TLS hooked */
-	uint8_t unhooked[MAX_TARGETS];		/* pids[i] came from one, TLS not hooked */
-	unsigned nhooked_forks;
+	uint8_t forked[MAX_TARGETS];		/* pids[i] came from a FORK record: enum forked */
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
@@ -153,10 +153,12 @@ static size_t target_index(const struct app *a, uint32_t pid)
 	return SIZE_MAX;
 }
 
-/* -f: makes process pid a target, in the slot of one that has exited if there is one, and
- * returns its index. SIZE_MAX when all MAX_TARGETS slots hold running targets (said once). */
-static size_t add_target(struct app *a, uint32_t pid)
+/* -f: makes process pid, started by parent, a target, in the slot of one that has exited if
+ * there is one, and returns its index. SIZE_MAX when all MAX_TARGETS slots hold running
+ * targets (said once). */
+static size_t add_target(struct app *a, uint32_t pid, uint32_t parent)
 {
+	char comm[32];
 	size_t i = 0;
 
 	while (i < a->npids && a->pids[i])
@@ -172,47 +174,52 @@ static size_t add_target(struct app *a, uint32_t pid)
 	a->pids[i] = pid;
 	a->told_uring[i] = 0;
 	a->nchildren[i] = 0;
-	a->hooked_fork[i] = 0;
-	a->unhooked[i] = 0;
+	a->forked[i] = NOT_FORKED;
+	if (a->verbose) {
+		hs_proc_comm(pid, comm, sizeof(comm));
+		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", pid, comm, parent);
+	}
 	return i;
+}
+
+/* Hooks the TLS libraries process pid maps now (a new target, or one that ran execve). */
+static void hook_tls(struct app *a, uint32_t pid)
+{
+	if (a->tls)
+		hs_tls_add_pid(a->tls, pid);
+	if (a->gotls)
+		hs_gotls_attach_pid(a->gotls, pid);
+	report_tls(a);
 }
 
 /* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
  * by its process already; a process becomes a target, with its TLS libraries hooked. */
 static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 {
-	char comm[32];
-	size_t i;
+	size_t i, hooked = 0;
 
 	if (hs_proc_tgid(tid) != tid) {
 		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
 		return;
 	}
-	i = add_target(a, tid);
+	i = add_target(a, tid, pid);
 	if (i == SIZE_MAX) {
 		hs_capture_unfollow(a->cap, tid);
 		return;
 	}
 	a->alive++;
-	if (a->verbose) {
-		hs_proc_comm(tid, comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", tid, comm, pid);
-	}
-	if (a->nhooked_forks == MAX_HOOKED_FORKS || hs_link_reaping() > MAX_REAPING) {
-		a->unhooked[i] = 1;
+	for (size_t j = 0; j < a->npids; j++)
+		hooked += a->pids[j] && a->forked[j] == FORK_HOOKED;
+	if (hooked == MAX_HOOKED_FORKS || hs_link_reaping() > MAX_REAPING) {
+		a->forked[i] = FORK_UNHOOKED;
 		if (!a->told_hooks++)
 			fprintf(stderr, "httpsnoop: the targets start processes faster than their TLS "
 				"libraries can be hooked: pid %u and others are not (at most %d at "
 				"once)\n", tid, MAX_HOOKED_FORKS);
 		return;
 	}
-	a->hooked_fork[i] = 1;
-	a->nhooked_forks++;
-	if (a->tls)
-		hs_tls_add_pid(a->tls, tid);
-	if (a->gotls)
-		hs_gotls_attach_pid(a->gotls, tid);
-	report_tls(a);
+	a->forked[i] = FORK_HOOKED;
+	hook_tls(a, tid);
 }
 
 static void on_record(const void *data, size_t size, void *ctx)
@@ -226,13 +233,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 		hs_gotls_attach_all(a->gotls, r->pid);
 	/* -f: a target ran a new program: its TLS libraries are others now */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow &&
-	    (i = target_index(a, r->pid)) != SIZE_MAX && !a->unhooked[i]) {
-		if (a->tls)
-			hs_tls_add_pid(a->tls, r->pid);
-		if (a->gotls)
-			hs_gotls_attach_pid(a->gotls, r->pid);
-		report_tls(a);
-	}
+	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED)
+		hook_tls(a, r->pid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);
 	/* a traced process ended: stop when none is left, like strace -p */
@@ -240,7 +242,6 @@ static void on_record(const void *data, size_t size, void *ctx)
 		for (i = 0; i < a->npids; i++) {
 			if (a->pids[i] == r->pid) {
 				a->pids[i] = 0;
-				a->nhooked_forks -= a->hooked_fork[i];
 				if (--a->alive == 0)
 					stop = 1;
 			}
@@ -403,16 +404,7 @@ static void untraced_children(struct app *a, int (*fn)(struct app *, uint32_t, s
 
 static int add_child(struct app *a, uint32_t pid, size_t parent)
 {
-	char comm[32];
-
-	if (add_target(a, pid) == SIZE_MAX)
-		return 0;
-	if (a->verbose) {
-		hs_proc_comm(pid, comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", pid, comm,
-			a->pids[parent]);
-	}
-	return 1;
+	return add_target(a, pid, a->pids[parent]) != SIZE_MAX;
 }
 
 static int count_child(struct app *a, uint32_t pid, size_t parent)

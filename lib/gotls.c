@@ -83,7 +83,6 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* "name" from /proc/PID/comm, "?" when gone. */
 struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *ctx)
 {
 	struct hs_gotls *g = calloc(1, sizeof(*g));
