@@ -260,9 +260,11 @@ static __noinline struct sock_state *sock_new(struct sock *sk, u64 ino)
 	if (!sk)
 		return NULL;
 	st.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* a socket with no file is the kernel's own (NFS, iSCSI): the socket tracepoints see
+	 * it inside a process's system call on some other descriptor */
 	if ((st.family != AF_INET && st.family != AF_INET6) ||
 	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !BPF_CORE_READ(sk, sk_socket, file))
 		return NULL;
 	st.ino = ino;
 	st.cgroup_id = bpf_get_current_cgroup_id();
@@ -496,45 +498,66 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
  * task_pt_regs() does on x86-64 (THREAD_SIZE 16 KiB, no padding). */
 #define HS_THREAD_SIZE 16384
 
-static __always_inline bool syscall_args(u64 arg[4])
+static __always_inline bool syscall_args(u64 arg[5])
 {
 	struct pt_regs *regs;
-	u64 v[8];
+	u64 v[9];
 
-	/* x86-64: arguments in di, si, dx, r10 */
+	/* x86-64: arguments in di, si, dx, r10; the call's number in orig_ax */
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 		arg[0] = regs->di;	/* a typed pointer: plain loads */
 		arg[1] = regs->si;
 		arg[2] = regs->dx;
 		arg[3] = regs->r10;
+		arg[4] = regs->orig_ax;
 		return true;
 	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	regs = (struct pt_regs *)((u64)BPF_CORE_READ(task, stack) + HS_THREAD_SIZE) - 1;
-	/* r10, r9, r8, ax, cx, dx, si, di are adjacent in that order */
+	/* r10, r9, r8, ax, cx, dx, si, di, orig_ax are adjacent in that order */
 	if (bpf_probe_read_kernel(v, sizeof(v), &regs->r10))
 		return false;
 	arg[0] = v[7];
 	arg[1] = v[6];
 	arg[2] = v[5];
 	arg[3] = v[0];
+	arg[4] = v[8];
 	return true;
 }
 
 #define MSG_PEEK 2
 #define MSG_TRUNC 0x20
 
+/* A read/write-family call moved ret bytes (or failed) on the TCP socket st: tell the TLS
+ * state, then emit the bytes unless a TLS probe reports this socket's plaintext. */
+static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, const u64 arg[5],
+				      u8 dir, u8 kind, u64 sock, struct sock_state *st)
+{
+	struct call_args a = {};
+
+	openssl_on_syscall(t, id, arg[0], sock, st, dir);
+	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
+	if (ret <= 0 || st->tls)
+		return;
+	a.sock = sock;
+	a.buf = arg[1];
+	a.iovcnt = kind == CALL_IOV ? arg[2] : 0;
+	a.fd = arg[0];
+	a.dir = dir;
+	a.kind = kind;
+	emit_call(&a, st, ret, HS_SRC_SYSCALL);
+}
+
 /* The exit of a read/write-family call: emit the ret bytes it moved on a wanted TCP socket.
  * flags_arg: which argument holds a receive call's flags (recvfrom 3, recvmsg 2), else 0. */
 static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	struct call_args a = {};
 	struct ssl_thread *t;
 	struct sock_state *st;
-	u64 arg[4], sock;
+	u64 arg[5], sock;
 
 	if (!traced(id))
 		return 0;
@@ -558,18 +581,78 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 	st = sock_of(arg[0], &sock, false);
 	if (!st || !st->wanted)
 		return 0;
-	openssl_on_syscall(t, id, arg[0], sock, st, dir);
-	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
-	if (ret <= 0 || st->tls)
-		return 0;
-	a.sock = sock;
-	a.buf = arg[1];
-	a.iovcnt = kind == CALL_IOV ? arg[2] : 0;
-	a.fd = arg[0];
-	a.dir = dir;
-	a.kind = kind;
-	emit_call(&a, st, ret, HS_SRC_SYSCALL);
+	data_done(t, id, ret, arg, dir, kind, sock, st);
 	return 0;
+}
+
+/* x86-64 numbers of the system calls whose bytes are captured */
+enum {
+	NR_READ = 0, NR_WRITE = 1, NR_READV = 19, NR_WRITEV = 20, NR_SENDFILE = 40, NR_CONNECT = 42,
+	NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47,
+};
+
+/* Linux 6.5+: the socket layer's own tracepoints, which name the socket, fire for every
+ * sendmsg/recvmsg a system call makes (sendfile's too). The system call comes from the task's
+ * registers. Only sockets pay for these; system call tracepoints slow down every system call
+ * of every process. */
+static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct ssl_thread *t;
+	struct sock_state *st;
+	u64 arg[5];
+	u8 kind;
+
+	if (!traced(id))
+		return 0;
+	t = openssl_thread(id);
+	if (ret <= 0 && !openssl_in_call(t))
+		return 0;
+	if (!syscall_args(arg))
+		return 0;
+	switch (arg[4]) {
+	case NR_READ: case NR_WRITE: case NR_RECVFROM: case NR_SENDTO:
+		kind = CALL_BUF;
+		break;
+	case NR_READV: case NR_WRITEV:
+		kind = CALL_IOV;
+		break;
+	case NR_RECVMSG: case NR_SENDMSG:
+		kind = CALL_MSG;
+		break;
+	case NR_SENDFILE:
+		kind = CALL_SENDFILE;
+		break;
+	default:
+		return 0;	/* io_uring, recvmmsg, the kernel's own use of the socket */
+	}
+	if (dir == HS_DIR_INGRESS && ret > 0) {
+		if (flags & MSG_PEEK)
+			return 0;
+		if (flags & MSG_TRUNC)
+			kind = CALL_DISCARD;
+	}
+	if (openssl_seen(t, arg[0]))
+		return 0;
+	st = bpf_map_lookup_elem(&socks, &sk);
+	if (!st)
+		st = sock_new((struct sock *)sk, 0);
+	if (!st || !st->wanted)
+		return 0;
+	data_done(t, id, ret, arg, dir, kind, sk, st);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
+{
+	return sock_call((u64)sk, ret, flags, HS_DIR_INGRESS);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
+{
+	return sock_call((u64)sk, ret, flags, HS_DIR_EGRESS);
 }
 
 /* Plaintext seen by a TLS probe (OpenSSL, Go crypto/tls) for socket fd of the current process
@@ -679,7 +762,7 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct sock_state *st;
-	u64 arg[4], sock;
+	u64 arg[5], sock;
 
 	/* 0, or -EINPROGRESS (-115) for a non-blocking connect */
 	if ((ctx->ret != 0 && ctx->ret != -115) || !traced(id) || !syscall_args(arg))
@@ -732,6 +815,32 @@ int tcp_destroy(struct tcp_destroy_args *ctx)
 	if (st->wanted)
 		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
 	bpf_map_delete_elem(&socks, &sock);
+	return 0;
+}
+
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+
+/* With the socket tracepoints: a socket starts over when it connects (in the connecting
+ * task) or is made by a listener (in any context). */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
+{
+	u64 id = bpf_get_current_pid_tgid(), sock = (u64)sk, arg[5];
+	struct sock_state *st;
+
+	if (newstate == TCP_SYN_RECV) {
+		bpf_map_delete_elem(&socks, &sock);
+		return 0;
+	}
+	if (newstate != TCP_SYN_SENT)
+		return 0;
+	bpf_map_delete_elem(&socks, &sock);
+	if (!traced(id) || !syscall_args(arg) || arg[4] != NR_CONNECT)
+		return 0;
+	st = sock_new(sk, 0);
+	if (st && st->wanted)
+		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
 	return 0;
 }
 

@@ -83,12 +83,14 @@ struct sock_common {
 
 struct sock {
 	struct sock_common __sk_common;
+	struct socket *sk_socket;
 	__u16 sk_type;
 	__u16 sk_protocol;
 };
 
 struct socket {
 	short type;
+	struct file *file;
 	struct sock *sk;
 };
 

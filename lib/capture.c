@@ -71,6 +71,20 @@ static const char *tracefs_dir(void)
 	return NULL;
 }
 
+/* The sock_send_length / sock_recv_length tracepoints came in Linux 6.3; from 6.5 on
+ * sendfile() passes them too (before, it went through sendpage). */
+int hs_capture_sock_hooks(void)
+{
+	const char *force = getenv("HTTPSNOOP_HOOKS");
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (force && strcmp(force, "syscalls") == 0)
+		return 0;
+	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 5));
+}
+
 int hs_capture_check(char *why, size_t whylen)
 {
 	struct utsname u;
@@ -101,12 +115,30 @@ int hs_capture_check(char *why, size_t whylen)
 		return -ENOENT;
 	}
 	snprintf(p, sizeof(p), "%s/events/syscalls/sys_exit_read", tfs);
-	if (stat(p, &st) != 0) {
+	if (!hs_capture_sock_hooks() && stat(p, &st) != 0) {
 		snprintf(why, whylen, "kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): "
 			 "nothing can be captured");
 		return -ENOTSUP;
 	}
 	return 0;
+}
+
+/* The socket tracepoints, or the system call tracepoints where the kernel lacks them. */
+static void set_hooks(struct httpsnoop_bpf *s, int sock_tps)
+{
+	struct bpf_program *syscall_progs[] = {
+		s->progs.exit_read, s->progs.exit_recvfrom, s->progs.exit_readv,
+		s->progs.exit_recvmsg, s->progs.exit_write, s->progs.exit_sendto,
+		s->progs.exit_writev, s->progs.exit_sendmsg, s->progs.exit_sendfile,
+		s->progs.exit_connect, s->progs.exit_accept_, s->progs.exit_accept4,
+	}, *sock_progs[] = {
+		s->progs.sock_recv, s->progs.sock_send, s->progs.sock_state_change,
+	};
+
+	for (size_t i = 0; i < sizeof(syscall_progs) / sizeof(syscall_progs[0]); i++)
+		bpf_program__set_autoload(syscall_progs[i], !sock_tps);
+	for (size_t i = 0; i < sizeof(sock_progs) / sizeof(sock_progs[0]); i++)
+		bpf_program__set_autoload(sock_progs[i], sock_tps);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -149,6 +181,7 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	}
 	c->skel->rodata->follow_forks = o->npids && o->follow_forks;
 	bpf_program__set_autoload(c->skel->progs.process_fork, o->npids && o->follow_forks);
+	set_hooks(c->skel, hs_capture_sock_hooks());
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
 	c->skel->rodata->filter_comms = o->ncomms > 0;
 	c->skel->rodata->filter_ports = o->nports > 0;
@@ -185,7 +218,7 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 
 	err = httpsnoop_bpf__attach(c->skel);
 	if (err) {
-		snprintf(why, whylen, "cannot attach to the syscall tracepoints: %s%s%s",
+		snprintf(why, whylen, "cannot attach to the tracepoints: %s%s%s",
 			 strerror(-err), last_libbpf_msg[0] ? ": " : "", last_libbpf_msg);
 		goto cleanup;
 	}

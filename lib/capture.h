@@ -32,6 +32,10 @@ struct hs_capture;
 /* Checks that BPF capture can work here; on failure returns negative errno and a one-line
  * reason with a hint in why (not root, kernel < 5.8, no BTF, no tracefs or tracepoints). */
 int hs_capture_check(char *why, size_t whylen);
+/* Whether socket bytes come from the socket layer's tracepoints (Linux 6.5+), which cost
+ * nothing to other system calls, rather than from system call tracepoints.
+ * HTTPSNOOP_HOOKS=syscalls in the environment forces the latter. */
+int hs_capture_sock_hooks(void);
 int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,
 		    void *ctx, char *why, size_t whylen);
 /* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno. */
