@@ -33,12 +33,18 @@ NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("""
     sendfile off;
     location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
     location /echo { client_max_body_size 2m; proxy_pass http://127.0.0.1:%d; }
+    location /sf/ { sendfile on; }
     location / { etag on; }
 """ % PY_PORT)
 with open(os.path.join(NGX_DIR, "html", "index.html"), "w") as f:
     f.write("<h1>nginx test</h1>\n")
 with open(os.path.join(NGX_DIR, "html", "big.bin"), "wb") as f:
     f.write(BIG)
+os.makedirs(os.path.join(NGX_DIR, "html", "sf"))
+with open(os.path.join(NGX_DIR, "html", "sf", "big.bin"), "wb") as f:
+    f.write(BIG)
+with open(os.path.join(NGX_DIR, "html", "sf", "a.txt"), "w") as f:
+    f.write("sent by sendfile\n")
 os.makedirs(os.path.join(NGX_DIR, "html", "gz"))
 GZ_TEXT = "".join(f"line {i} of a text that gzip squeezes\n" for i in range(300))
 with open(os.path.join(NGX_DIR, "html", "gz", "t.txt"), "w") as f:
@@ -179,6 +185,42 @@ def test_raw_mode_shows_bytes():
     data = b"".join(base64.b64decode(r["base64"]) for r in recs if r.get("base64"))
     assert b"GET /a.txt HTTP/1.1\r\n" in data, data[:200]
     assert b"hello from a\n" in data
+
+
+def test_sendfile_bytes_are_counted_not_captured():
+    # nginx sends static files with sendfile(): those bytes never pass through user memory.
+    # They are counted, not captured, and the exchanges after them on the same connection
+    # still decode (the kernel splits a large sendfile into many socket sends)
+    base = f"http://127.0.0.1:{NGX_PORT}"
+    s = Snoop("-p", NGX_WORKERS[0])
+    out = curl(base + "/sf/big.bin", "-o", "/dev/null", base + "/sf/a.txt", "-o", "/dev/null",
+               base + "/index.html")
+    assert out.split() == ["200", "200", "200"], out
+    ex = s.stop()
+    big = one(ex, method="GET", target="/sf/big.bin", status=200)
+    assert big["response"]["body"]["size"] == len(BIG), big["response"]["body"]
+    assert big["response"]["body"]["captured"] == 0, big["response"]["body"]
+    small = one(ex, method="GET", target="/sf/a.txt", status=200)
+    assert small["response"]["body"]["size"] == len("sent by sendfile\n")
+    assert header(small["response"], "Content-Length") == str(len("sent by sendfile\n"))
+    last = one(ex, method="GET", target="/index.html", status=200)
+    assert last["response"]["body"]["text"] == "<h1>nginx test</h1>\n"
+    ports = {e["connection"]["remote"]["port"] for e in (big, small, last)}
+    assert len(ports) == 1, ports
+    assert f"{len(BIG) + len('sent by sendfile')+ 1} bytes not captured" in s.stderr, s.stderr
+
+
+def test_hooks_are_named():
+    # -v tells where socket bytes are read: the socket tracepoints on Linux 6.5+, the system
+    # call tracepoints before, or with HTTPSNOOP_HOOKS=syscalls (the test tier that runs this
+    # file again that way checks here that it tests what it means to)
+    release = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
+    old = os.environ.get("HTTPSNOOP_HOOKS") == "syscalls" or release < (6, 5)
+    s = Snoop("-v", "-p", os.getpid())
+    ex = s.stop()
+    assert ex == [], ex
+    want = "system call tracepoints" if old else "socket tracepoints"
+    assert f"httpsnoop: socket bytes are read at the {want}" in s.stderr, s.stderr
 
 
 def test_missing_pid_is_an_error():
