@@ -602,6 +602,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	struct sock_state *st;
 	u64 arg[5];
 	u8 kind;
+	bool in;
 
 	if (!traced(id))
 		return 0;
@@ -611,21 +612,18 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	if (!syscall_args(arg))
 		return 0;
 	switch (arg[4]) {
-	case NR_READ: case NR_WRITE: case NR_RECVFROM: case NR_SENDTO:
-		kind = CALL_BUF;
-		break;
-	case NR_READV: case NR_WRITEV:
-		kind = CALL_IOV;
-		break;
-	case NR_RECVMSG: case NR_SENDMSG:
-		kind = CALL_MSG;
-		break;
-	case NR_SENDFILE:
-		kind = CALL_SENDFILE;
-		break;
-	default:
-		return 0;	/* io_uring, recvmmsg, the kernel's own use of the socket */
+	case NR_READ: case NR_RECVFROM:	kind = CALL_BUF; in = true; break;
+	case NR_WRITE: case NR_SENDTO:	kind = CALL_BUF; in = false; break;
+	case NR_READV:			kind = CALL_IOV; in = true; break;
+	case NR_WRITEV:			kind = CALL_IOV; in = false; break;
+	case NR_RECVMSG:		kind = CALL_MSG; in = true; break;
+	case NR_SENDMSG:		kind = CALL_MSG; in = false; break;
+	case NR_SENDFILE:		kind = CALL_SENDFILE; in = false; break;
+	default:			return 0;	/* io_uring, recvmmsg, ... */
 	}
+	/* a call of the other direction: the kernel's own use of some socket */
+	if (in != (dir == HS_DIR_INGRESS))
+		return 0;
 	if (dir == HS_DIR_INGRESS && ret > 0) {
 		if (flags & MSG_PEEK)
 			return 0;
