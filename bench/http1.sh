@@ -4,9 +4,10 @@
 # throughput ratio, exchanges printed vs requests completed, and records lost. Figures only.
 # The ratio is the median of the per-pair ratios (one untraced run, then one traced run): on a
 # shared machine a slow phase hits both runs of a pair, while a sum would let it pick a side.
-# A third run per round, "hooks only", traces an idle process instead of nginx: the syscall
-# programs are attached and run on every read/write-family call but capture nothing. It is
-# the floor that attaching tracepoints costs on this kernel, whatever the programs do.
+# A third run per round, "hooks only", traces an idle process instead of nginx: the programs
+# are attached and run on every socket send and receive (with HTTPSNOOP_HOOKS=syscalls, on
+# every read/write-family call) but capture nothing. It is the floor that attaching the
+# tracepoints costs on this kernel, whatever the programs do.
 #   bench/http1.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 hs=$(realpath "${1:-build/httpsnoop}")
