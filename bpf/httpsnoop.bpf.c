@@ -591,6 +591,19 @@ enum {
 	NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47,
 };
 
+#define PF_IO_WORKER 0x10
+#define PF_KTHREAD 0x00200000
+
+/* The current system call's number and arguments, seen from a tracepoint inside it (6.5+
+ * only, so typed pointers). Kernel threads and io_uring workers make no system call: their
+ * saved registers are zero or copied from the task that started them. */
+static __always_inline bool current_syscall(u64 arg[5])
+{
+	if (bpf_get_current_task_btf()->flags & (PF_IO_WORKER | PF_KTHREAD))
+		return false;
+	return syscall_args(arg);
+}
+
 /* Linux 6.5+: the socket layer's own tracepoints, which name the socket, fire for every
  * sendmsg/recvmsg a system call makes (sendfile's too). The system call comes from the task's
  * registers. Only sockets pay for these; system call tracepoints slow down every system call
@@ -609,7 +622,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	t = openssl_thread(id);
 	if (ret <= 0 && !openssl_in_call(t))
 		return 0;
-	if (!syscall_args(arg))
+	if (!current_syscall(arg))
 		return 0;
 	switch (arg[4]) {
 	case NR_READ: case NR_RECVFROM:	kind = CALL_BUF; in = true; break;
@@ -834,7 +847,7 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (newstate != TCP_SYN_SENT)
 		return 0;
 	bpf_map_delete_elem(&socks, &sock);
-	if (!traced(id) || !syscall_args(arg) || arg[4] != NR_CONNECT)
+	if (!traced(id) || !current_syscall(arg) || arg[4] != NR_CONNECT)
 		return 0;
 	st = sock_new(sk, 0);
 	if (st && st->wanted)

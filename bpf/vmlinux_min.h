@@ -114,6 +114,7 @@ struct files_struct {
 };
 
 struct task_struct {
+	unsigned int flags;
 	void *stack;
 	int pid;
 	int tgid;

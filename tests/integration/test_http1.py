@@ -273,6 +273,79 @@ def test_io_uring_users_are_named():
     assert "io_uring" not in s.stderr, s.stderr
 
 
+# Receives each request through io_uring, handed to an io_uring worker thread (IOSQE_ASYNC),
+# and answers with send(). Raw syscalls: no liburing in Debian's python3.
+URING_RECV_SERVER = r"""
+import ctypes, mmap, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+params = ctypes.create_string_buffer(120)
+rfd = libc.syscall(425, 4, params)		# io_uring_setup
+assert rfd >= 0, ctypes.get_errno()
+p = params.raw
+sq_entries, cq_entries = struct.unpack_from("II", p, 0)
+sq = struct.unpack_from("IIIIIIII", p, 40)	# head tail mask entries flags dropped array
+cq = struct.unpack_from("IIIIII", p, 80)	# head tail mask entries overflow cqes
+def mm(size, off):
+    a = libc.mmap(None, size, 3, 0x8001, rfd, off)	# PROT_READ|WRITE, MAP_SHARED|POPULATE
+    assert a not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
+    return a
+sqr = mm(sq[6] + sq_entries * 4, 0)
+cqr = mm(cq[5] + cq_entries * 16, 0x8000000)
+sqes = mm(sq_entries * 64, 0x10000000)
+u32 = lambda a: ctypes.c_uint32.from_address(a)
+def uring_recv(fd, buf):
+    sqe = bytearray(64)
+    struct.pack_into("BBHiQQI", sqe, 0, 27, 1 << 4, 0, fd, 0, ctypes.addressof(buf), len(buf))  # RECV, IOSQE_ASYNC
+    ctypes.memmove(sqes, bytes(sqe), 64)
+    tail = u32(sqr + sq[1]).value
+    u32(sqr + sq[6] + 4 * (tail & u32(sqr + sq[2]).value)).value = 0
+    u32(sqr + sq[1]).value = tail + 1
+    n = libc.syscall(426, rfd, 1, 1, 1, None, 0)	# io_uring_enter, GETEVENTS
+    assert n == 1, ctypes.get_errno()
+    head = u32(cqr + cq[0]).value
+    res = ctypes.c_int32.from_address(cqr + cq[5] + 16 * (head & u32(cqr + cq[2]).value) + 8).value
+    u32(cqr + cq[0]).value = head + 1
+    return res
+l = socket.socket()
+l.bind(("127.0.0.1", int(sys.argv[1])))
+l.listen()
+while True:
+    c, _ = l.accept()
+    buf = ctypes.create_string_buffer(4096)
+    n = uring_recv(c.fileno(), buf)
+    if n <= 0:	# wait_port's probe
+        c.close()
+        continue
+    body = b"got %d bytes\n" % n
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    c.close()
+"""
+
+
+def test_io_uring_receive_is_not_taken_for_a_system_call():
+    """A receive that an io_uring worker makes reaches the socket tracepoints too; it is no
+    system call of the process, so its bytes are not captured or counted: the exchange shows
+    the response alone."""
+    port = free_port()
+    srv = Proc([sys.executable, "-c", URING_RECV_SERVER, str(port)])
+    wait_port(port)
+    s = Snoop("-p", srv.pid)
+    r = subprocess.run(["curl", "-sS", f"http://127.0.0.1:{port}/ring"], capture_output=True,
+                       text=True, timeout=30)
+    out = r.stdout
+    assert out.startswith("got ") and out.endswith(" bytes\n"), (out, r.stderr)
+    ex = s.stop()
+    srv.stop()
+    e = one(ex, status=200, pid=srv.pid)
+    assert e["flags"]["no_request"], e
+    assert e["response"]["body"]["text"] == out
+    assert "0 bytes not captured" in s.stderr and ", 0 lost" in s.stderr, s.stderr
+    assert f"pid {srv.pid} (python3): uses io_uring" in s.stderr, s.stderr
+
+
 THREADED_SERVER = r"""
 import http.server, sys, threading
 srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
