@@ -42,7 +42,7 @@ enum hs_src {
 enum hs_rec_flag {
 	HS_RF_UNCAPTURED = 1 << 0,	/* len bytes happened but were not copied (snap, sendfile) */
 	HS_RF_SENDFILE = 1 << 1,	/* bytes came from sendfile(): never in user memory */
-	HS_RF_ACCEPT = 1 << 2,		/* OPEN: the socket came from accept (server side) */
+	HS_RF_ACCEPT = 1 << 2,		/* OPEN: from accept (system call hooks only) */
 	HS_RF_CONNECT = 1 << 3,		/* OPEN: the socket came from connect (client side) */
 };
 
