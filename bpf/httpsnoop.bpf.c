@@ -841,14 +841,11 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	u64 id = bpf_get_current_pid_tgid(), sock = (u64)sk, arg[5];
 	struct sock_state *st;
 
-	if (newstate == TCP_SYN_RECV) {
-		bpf_map_delete_elem(&socks, &sock);
-		return 0;
-	}
-	if (newstate != TCP_SYN_SENT)
+	if (newstate != TCP_SYN_SENT && newstate != TCP_SYN_RECV)
 		return 0;
 	bpf_map_delete_elem(&socks, &sock);
-	if (!traced(id) || !current_syscall(arg) || arg[4] != NR_CONNECT)
+	if (newstate != TCP_SYN_SENT || !traced(id) || !current_syscall(arg) ||
+	    arg[4] != NR_CONNECT)
 		return 0;
 	st = sock_new(sk, 0);
 	if (st && st->wanted)
