@@ -252,21 +252,23 @@ static __always_inline bool sock_wanted(const struct sock_state *st)
 }
 
 /* A TCP socket seen for the first time: its state, or NULL for other sockets. */
-static __noinline struct sock_state *sock_new(struct sock *sk, u64 ino)
+static __noinline struct sock_state *sock_new(struct sock *sk)
 {
 	struct sock_state st = {};
 	u64 sock = (u64)sk;
+	struct socket *so;
 
 	if (!sk)
 		return NULL;
 	st.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	so = BPF_CORE_READ(sk, sk_socket);
 	/* a socket with no file is the kernel's own (NFS, iSCSI): the socket tracepoints see
 	 * it inside a process's system call on some other descriptor */
 	if ((st.family != AF_INET && st.family != AF_INET6) ||
 	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !BPF_CORE_READ(sk, sk_socket, file))
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !so || !BPF_CORE_READ(so, file))
 		return NULL;
-	st.ino = ino;
+	st.ino = BPF_CORE_READ((struct socket_alloc *)so, vfs_inode.i_ino);
 	st.cgroup_id = bpf_get_current_cgroup_id();
 	st.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	st.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -307,7 +309,7 @@ static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
 	st = fresh ? NULL : bpf_map_lookup_elem(&socks, sock);
 	if (st && st->ino == ino)
 		return st;
-	return sock_new(sk, ino);
+	return sock_new(sk);
 }
 
 static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd,
@@ -648,7 +650,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 		return 0;
 	st = bpf_map_lookup_elem(&socks, &sk);
 	if (!st)
-		st = sock_new((struct sock *)sk, 0);
+		st = sock_new((struct sock *)sk);
 	if (!st || !st->wanted)
 		return 0;
 	data_done(t, id, ret, arg, dir, kind, sk, st);
@@ -847,7 +849,7 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (newstate != TCP_SYN_SENT || !traced(id) || !current_syscall(arg) ||
 	    arg[4] != NR_CONNECT)
 		return 0;
-	st = sock_new(sk, 0);
+	st = sock_new(sk);
 	if (st && st->wanted)
 		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
 	return 0;

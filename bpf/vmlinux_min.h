@@ -99,6 +99,12 @@ struct inode {
 	unsigned long i_ino;
 };
 
+/* a socket and its inode are allocated together */
+struct socket_alloc {
+	struct socket socket;
+	struct inode vfs_inode;
+};
+
 struct file {
 	struct inode *f_inode;
 	void *private_data;
