@@ -852,6 +852,9 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	st = sock_new(sk);
 	if (st && st->wanted)
 		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
+	/* the kernel picks the local port (and an IPv6 socket's mapped IPv4 address) after
+	 * SYN_SENT: the socket's first call makes its state again, with every address known */
+	bpf_map_delete_elem(&socks, &sock);
 	return 0;
 }
 

@@ -90,6 +90,23 @@ def test_connection_opened_before_start():
     assert e["response"]["body"]["text"] == "<h1>nginx test</h1>\n"
 
 
+def test_connection_opened_after_start_has_its_local_port():
+    # the kernel picks a connecting socket's port after the socket has started to connect:
+    # the port shown must be the one the connection got, not the 0 it had at first
+    s = Snoop("-p", os.getpid())
+    c = http.client.HTTPConnection("127.0.0.1", NGX_PORT)
+    c.connect()
+    lport = c.sock.getsockname()[1]
+    c.request("GET", "/index.html?after")
+    assert c.getresponse().read() == b"<h1>nginx test</h1>\n"
+    c.close()
+    ex = s.stop()
+    e = one(ex, method="GET", target="/index.html?after", status=200)
+    assert e["connection"]["role"] == "client"
+    assert e["connection"]["local"] == {"addr": "127.0.0.1", "port": lport}, e["connection"]
+    assert e["connection"]["remote"] == {"addr": "127.0.0.1", "port": NGX_PORT}
+
+
 def test_1mib_response_captured_whole():
     s = Snoop("-p", NGX_WORKERS[0], "-s", "0")
     assert curl(f"http://127.0.0.1:{NGX_PORT}/big.bin") == "200 "
