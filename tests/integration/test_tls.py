@@ -42,6 +42,7 @@ def check(e, role, server_port, lib_prefix, pid=None):
     assert (c["tls_lib"] or "").startswith(lib_prefix), c
     assert c["role"] == role, c
     assert c["local"]["addr"] == "127.0.0.1" and c["remote"]["addr"] == "127.0.0.1", c
+    assert c["local"]["port"] > 0 and c["remote"]["port"] > 0, c
     if role == "server":
         assert c["local"]["port"] == server_port and c["remote"]["port"] != server_port, c
     else:
@@ -186,6 +187,44 @@ def test_ruby_net_http_client():
     for e in got:
         check(e, "client", NGX_PORT, "libssl.so", p.pid)
     assert len({e["connection"]["local"]["port"] for e in got}) == 1
+
+
+# PHP's own TLS streams (file_get_contents) and its curl extension (libcurl's OpenSSL)
+CLIENT_PHP = r"""
+fgets(STDIN);
+$port = $argv[1];
+$ctx = stream_context_create(["ssl" => ["verify_peer" => false, "verify_peer_name" => false]]);
+if (file_get_contents("https://127.0.0.1:$port/a.txt?php=stream", false, $ctx) !== "hello over tls\n")
+    exit(2);
+$ch = curl_init();
+curl_setopt_array($ch, [CURLOPT_SSL_VERIFYPEER => false, CURLOPT_SSL_VERIFYHOST => 0,
+                        CURLOPT_RETURNTRANSFER => true]);
+for ($i = 0; $i < 2; $i++) {
+    curl_setopt($ch, CURLOPT_URL, "https://127.0.0.1:$port/a.txt?php=curl$i");
+    if (curl_exec($ch) !== "hello over tls\n")
+        exit(3);
+}
+curl_setopt($ch, CURLOPT_URL, "https://127.0.0.1:$port/missing");
+curl_setopt($ch, CURLOPT_POSTFIELDS, str_repeat("p", 3000));
+curl_exec($ch);
+"""
+
+
+def test_php_client_streams_and_curl():
+    p = gated(["php", "-r", CLIENT_PHP, str(NGX_PORT)])
+    s = Snoop("-p", p.pid)
+    go(p)
+    ex = s.stop()
+    st = one(ex, method="GET", target="/a.txt?php=stream", status=200)
+    cu = [one(ex, method="GET", target=f"/a.txt?php=curl{i}", status=200) for i in range(2)]
+    post = one(ex, method="POST", target="/missing")
+    assert post["response"]["status"] in (404, 405), post["response"]
+    assert post["sizes"]["request_body"] == 3000, post["sizes"]
+    for e in [st] + cu + [post]:
+        check(e, "client", NGX_PORT, "libssl.so", p.pid)
+        assert e["response"]["body"]["text"] == "hello over tls\n" or e is post
+    # curl keeps its connection: one local port for its three requests
+    assert len({e["connection"]["local"]["port"] for e in cu + [post]}) == 1
 
 
 SERVER_JS = r"""
