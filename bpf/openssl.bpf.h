@@ -8,9 +8,10 @@
  *  2. any other socket the thread reads or writes inside the call (socket BIO: the syscall
  *     hooks call openssl_on_syscall(), which also marks the socket so its ciphertext is
  *     skipped), remembered for the next calls;
- *  3. memory BIOs (node): SSL_read takes the last socket the thread read before the call;
- *     SSL_write with no known fd is copied (the caller may free its buffer at once) and
- *     emitted at the next socket write the thread makes, which carries its ciphertext.
+ *  3. memory BIOs (node, Python asyncio): SSL_read takes the last socket the thread read
+ *     before the call; SSL_write with no known fd is copied (the caller may free its buffer
+ *     at once) and emitted at the next socket write the thread makes, which carries its
+ *     ciphertext.
  */
 
 /* C calling convention: the first four arguments and the return value (pt_regs as declared
@@ -203,12 +204,32 @@ static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd)
 	return t && t->in_call && t->fd == fd;
 }
 
+/* The thread's SSL state, made when it has none. */
+static __always_inline struct ssl_thread *openssl_thread_get(u64 id)
+{
+	struct ssl_thread fresh = { .fd = -1, .last_rd_fd = -1 };
+	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
+
+	if (t)
+		return t;
+	bpf_map_update_elem(&ssl_threads, &id, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&ssl_threads, &id);
+}
+
 /* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
 static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
 					       struct sock_state *st, u8 dir)
 {
-	if (!t)
-		return;
+	if (!t) {
+		/* reads are remembered before the thread's first SSL call too: a memory-BIO
+		 * server (Python asyncio) reads the first request before its first SSL_read, as
+		 * the handshake calls are not hooked */
+		if (dir != HS_DIR_INGRESS || !openssl_attached)
+			return;
+		t = openssl_thread_get(id);
+		if (!t)
+			return;
+	}
 	if (t->in_call) {
 		/* the TLS library's own socket I/O: ciphertext, not reported */
 		t->fd = fd;
@@ -269,15 +290,9 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 	}
 	if (!traced(id))
 		return 0;
-	t = bpf_map_lookup_elem(&ssl_threads, &id);
-	if (!t) {
-		struct ssl_thread fresh = { .fd = -1, .last_rd_fd = -1 };
-
-		bpf_map_update_elem(&ssl_threads, &id, &fresh, BPF_NOEXIST);
-		t = bpf_map_lookup_elem(&ssl_threads, &id);
-		if (!t)
-			return 0;
-	}
+	t = openssl_thread_get(id);
+	if (!t)
+		return 0;
 	ossl_count(OSSL_CNT_CALLS, 1);
 	t->ssl = SSL_ARG0(ctx);
 	t->buf = SSL_ARG1(ctx);

@@ -227,6 +227,71 @@ def test_php_client_streams_and_curl():
     assert len({e["connection"]["local"]["port"] for e in cu + [post]}) == 1
 
 
+# Python's memory-BIO TLS: an asyncio server (ssl.SSLObject under the hood) and a client that
+# drives an SSLObject itself. The client sends its handshake's end and the first request in
+# one write, so the server's first SSL call, SSL_read, comes after the read that carried the
+# request (the handshake calls are not hooked).
+AIO_PY = r"""
+import asyncio, socket, ssl, sys
+async def handle(r, w):
+    while head := await r.readuntil(b"\r\n\r\n"):
+        n = [int(h[15:]) for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:")]
+        body = await r.readexactly(n[0]) if n else b""
+        b = b"aio %s %d\n" % (head.split()[1], len(body))
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(b), b))
+        await w.drain()
+async def server(port, cert, key):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(cert, key)
+    await (await asyncio.start_server(handle, "127.0.0.1", port, ssl=c)).serve_forever()
+def client(port):
+    sys.stdin.readline()
+    sock = socket.create_connection(("127.0.0.1", port))
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ssl._create_unverified_context().wrap_bio(inc, out)
+    def pull(f):
+        while True:
+            try:
+                return f()
+            except ssl.SSLWantReadError:
+                sock.sendall(out.read())
+                inc.write(sock.recv(65536))
+    pull(obj.do_handshake)
+    for i in range(4):
+        body = b"a" * 20000 if i == 3 else b""
+        obj.write(b"%s /aio%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                  % (b"POST" if body else b"GET", i, len(body), body))
+        sock.sendall(out.read())
+        resp = b""
+        while not resp.endswith(b"\n" if b"\r\n\r\n" in resp else b"\0"):
+            resp += pull(lambda: obj.read(65536))
+port = int(sys.argv[2])
+client(port) if sys.argv[1] == "client" else asyncio.run(server(port, *sys.argv[3:]))
+"""
+
+
+def test_python_asyncio_server_and_client():
+    port = free_port()
+    srv = Proc([sys.executable, "-c", AIO_PY, "server", str(port), CERT, KEY])
+    wait_port(port)
+    p = gated([sys.executable, "-c", AIO_PY, "client", str(port)])
+    try:
+        s = Snoop("-p", p.pid, "-p", srv.pid)
+        go(p)
+        ex = s.stop()
+    finally:
+        srv.stop()
+    for i in range(4):
+        size = 20000 if i == 3 else 0
+        for role, pid in (("client", p.pid), ("server", srv.pid)):
+            e = one(ex, target=f"/aio{i}", status=200, pid=pid)
+            check(e, role, port, "libssl.so", pid)
+            assert e["request"]["method"] == ("POST" if size else "GET"), e["request"]
+            assert e["sizes"]["request_body"] == size, e["sizes"]
+            assert e["response"]["body"]["text"] == f"aio /aio{i} {size}\n", e["response"]
+    assert "8 exchanges printed" in s.stderr, s.stderr
+
+
 SERVER_JS = r"""
 const https = require('https'), fs = require('fs');
 const big = Buffer.alloc(1 << 20, 'n');
