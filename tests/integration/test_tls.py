@@ -1,6 +1,7 @@
-"""Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx, curl, python3
-(urllib, http.client, an ssl-wrapped http.server), ruby Net::HTTP, node https (OpenSSL
-linked into the executable), openssl s_server -www / s_client. Clients that are traced wait
+"""Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx (also as a
+TLS-terminating proxy), curl, python3 (urllib, http.client, an ssl-wrapped http.server,
+asyncio), ruby Net::HTTP, PHP (streams, curl), node https (OpenSSL linked into the
+executable), openssl s_server -www / s_client. Clients that are traced wait
 for a line on stdin, so httpsnoop is attached before their first request."""
 import os
 import subprocess
@@ -24,7 +25,14 @@ with open(f"{TMP}/a.txt", "w") as f:
 with open(f"{TMP}/big.bin", "wb") as f:
     f.write(BIG)
 
-NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("sendfile off; location / { }", tls=True)
+# a plaintext backend behind nginx's TLS (/up/): the usual TLS-terminating proxy
+UP_PORT = free_port()
+UP = Proc([sys.executable, "-m", "http.server", str(UP_PORT), "--bind", "127.0.0.1",
+           "--directory", TMP])
+wait_port(UP_PORT)
+NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx(
+    "sendfile off; location / { } location /up/ { proxy_pass http://127.0.0.1:%d/; }" % UP_PORT,
+    tls=True)
 for name in ("a.txt", "big.bin"):
     os.link(f"{TMP}/{name}", os.path.join(NGX_DIR, "html", name))
 WORKER = NGX_WORKERS[0]
@@ -87,6 +95,24 @@ def test_nginx_server_keepalive_and_1mib():
     assert b["sizes"]["response_body"] == len(BIG), b["sizes"]
     assert not b["flags"]["gap"] and not b["flags"]["incomplete"], b["flags"]
     assert "0 lost" in s.stderr, s.stderr
+
+
+def test_nginx_terminates_tls_for_a_plaintext_backend():
+    # one worker, two sockets: the client's TLS one (plaintext from the probes) and the
+    # backend's plain one (from the socket hooks)
+    s = Snoop("-p", WORKER)
+    out = curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/up/a.txt?proxied=1")
+    assert out == "200 ", out
+    ex = s.stop()
+    front = one(ex, target="/up/a.txt?proxied=1", status=200)
+    check(front, "server", NGX_PORT, "libssl.so", WORKER)
+    back = one(ex, target="/a.txt?proxied=1", status=200)
+    c = back["connection"]
+    assert (c["tls"], c["source"], c["role"]) == (False, "syscall", "client"), c
+    assert c["remote"]["port"] == UP_PORT and c["local"]["port"] > 0, c
+    assert back["process"]["pid"] == WORKER
+    for e in (front, back):
+        assert e["response"]["body"]["text"] == "hello over tls\n", e["response"]
 
 
 def test_curl_client_long_running():
