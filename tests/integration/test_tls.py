@@ -1,5 +1,5 @@
 """Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx (also as a
-TLS-terminating proxy), curl, python3 (urllib, http.client, an ssl-wrapped http.server,
+TLS-terminating proxy), HAProxy, Apache mod_ssl, curl, python3 (urllib, http.client, an ssl-wrapped http.server,
 asyncio), ruby Net::HTTP, PHP (streams, curl), node https (OpenSSL linked into the
 executable), openssl s_server -www / s_client. Clients that are traced wait
 for a line on stdin, so httpsnoop is attached before their first request."""
@@ -113,6 +113,104 @@ def test_nginx_terminates_tls_for_a_plaintext_backend():
     assert back["process"]["pid"] == WORKER
     for e in (front, back):
         assert e["response"]["body"]["text"] == "hello over tls\n", e["response"]
+
+
+HAPROXY_CFG = """
+global
+  nbthread 2
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend fe
+  bind 127.0.0.1:%d ssl crt %s alpn h2,http/1.1
+  default_backend be
+backend be
+  server up 127.0.0.1:%d
+"""
+
+
+def test_haproxy_tls_frontend_h1_and_h2():
+    # HAProxy reads and writes its sockets through its own BIO, inside SSL_read/SSL_write
+    port = free_port()
+    with open(f"{TMP}/both.pem", "w") as f:
+        f.write(open(CERT).read() + open(KEY).read())
+    with open(f"{TMP}/haproxy.cfg", "w") as f:
+        f.write(HAPROXY_CFG % (port, f"{TMP}/both.pem", UP_PORT))
+    hap = Proc(["haproxy", "-db", "-f", f"{TMP}/haproxy.cfg"])
+    try:
+        wait_port(port)
+        s = Snoop("-p", hap.pid)
+        u = f"https://127.0.0.1:{port}/a.txt"
+        assert curl("--http1.1", "-o", "/dev/null", u + "?h1=0", "-o", "/dev/null",
+                    u + "?h1=1") == "200 200 ", "curl failed"
+        assert curl("--http2", "-o", "/dev/null", u + "?h2") == "200 ", "curl failed"
+        ex = s.stop()
+    finally:
+        hap.stop()
+    fronts = [one(ex, target=f"/a.txt?{q}", status=200, tls=True)
+              for q in ("h1=0", "h1=1", "h2")]
+    for e in fronts:
+        check(e, "server", port, "libssl.so", hap.pid)
+        assert e["response"]["body"]["text"] == "hello over tls\n", e["response"]
+    # (curl's second request says HTTP/1.0: the backend answers in HTTP/1.0)
+    assert fronts[0]["connection"]["protocol"] == "HTTP/1.1"
+    assert fronts[2]["connection"]["protocol"] == "HTTP/2", fronts[2]["connection"]
+    assert fronts[0]["connection"]["remote"] == fronts[1]["connection"]["remote"]
+    for q in ("h1=0", "h1=1", "h2"):
+        back = one(ex, target=f"/a.txt?{q}", status=200, tls=False)
+        c = back["connection"]
+        assert (c["tls"], c["source"], c["remote"]["port"]) == (False, "syscall", UP_PORT), c
+        assert c["role"] == "client" and c["local"]["port"] > 0, c
+
+
+APACHE_CONF = """
+ServerRoot {d}
+Listen 127.0.0.1:{port}
+PidFile {d}/httpd.pid
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+TypesConfig /etc/mime.types
+User www-data
+Group www-data
+ErrorLog {d}/error.log
+ServerName localhost
+DocumentRoot {d}
+SSLEngine on
+SSLCertificateFile {d}/cert.pem
+SSLCertificateKeyFile {d}/key.pem
+<Directory {d}>
+  Require all granted
+</Directory>
+"""
+
+
+def test_apache_mod_ssl_server():
+    # mod_ssl's BIOs read and write through Apache's own I/O layer, inside SSL_read/SSL_write
+    port = free_port()
+    with open(f"{TMP}/apache.conf", "w") as f:
+        f.write(APACHE_CONF.format(d=TMP, port=port))
+    apache = Proc(["apache2", "-X", "-f", f"{TMP}/apache.conf"])	# one process, foreground
+    try:
+        wait_port(port)
+        s = Snoop("-p", apache.pid)
+        u = f"https://127.0.0.1:{port}"
+        out = curl("-o", "/dev/null", f"{u}/a.txt?ap=0", "-o", "/dev/null", f"{u}/a.txt?ap=1")
+        out += curl("-o", "/dev/null", "--data-binary", "@" + f"{TMP}/big.bin", f"{u}/missing")
+        assert out == "200 200 404 ", out
+        ex = s.stop()
+    finally:
+        apache.stop()
+    got = [one(ex, method="GET", target=f"/a.txt?ap={i}", status=200) for i in range(2)]
+    post = one(ex, method="POST", target="/missing", status=404)
+    for e in got + [post]:
+        check(e, "server", port, "libssl.so", apache.pid)
+    assert got[0]["connection"]["remote"] == got[1]["connection"]["remote"]
+    assert got[0]["response"]["body"]["text"] == "hello over tls\n"
+    assert post["sizes"]["request_body"] == len(BIG), post["sizes"]
 
 
 def test_curl_client_long_running():
