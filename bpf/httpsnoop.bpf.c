@@ -251,36 +251,46 @@ static __always_inline bool sock_wanted(const struct sock_state *st)
 	return true;
 }
 
-/* A TCP socket seen for the first time: its state, or NULL for other sockets. */
-static __noinline struct sock_state *sock_new(struct sock *sk)
+/* What is read once from a TCP socket into its state: addresses, inode, cgroup, whether the
+ * filters want it. false for other sockets. */
+static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 {
-	struct sock_state st = {};
-	u64 sock = (u64)sk;
 	struct socket *so;
 
 	if (!sk)
-		return NULL;
-	st.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		return false;
+	st->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	so = BPF_CORE_READ(sk, sk_socket);
 	/* a socket with no file is the kernel's own (NFS, iSCSI): the socket tracepoints see
 	 * it inside a process's system call on some other descriptor */
-	if ((st.family != AF_INET && st.family != AF_INET6) ||
+	if ((st->family != AF_INET && st->family != AF_INET6) ||
 	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
 	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !so || !BPF_CORE_READ(so, file))
-		return NULL;
-	st.ino = BPF_CORE_READ((struct socket_alloc *)so, vfs_inode.i_ino);
-	st.cgroup_id = bpf_get_current_cgroup_id();
-	st.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	st.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (st.family == AF_INET6) {
+		return false;
+	st->ino = BPF_CORE_READ((struct socket_alloc *)so, vfs_inode.i_ino);
+	st->cgroup_id = bpf_get_current_cgroup_id();
+	st->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	st->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (st->family == AF_INET6) {
 		/* through struct in6_addr: all 16 bytes (an array would give sizeof one byte) */
-		BPF_CORE_READ_INTO((struct in6_addr *)st.laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)st.raddr, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)st->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)st->raddr, sk, __sk_common.skc_v6_daddr);
 	} else {
-		BPF_CORE_READ_INTO((u32 *)st.laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((u32 *)st.raddr, sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((u32 *)st->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((u32 *)st->raddr, sk, __sk_common.skc_daddr);
 	}
-	st.wanted = sock_wanted(&st);
+	st->wanted = sock_wanted(st);
+	return true;
+}
+
+/* A TCP socket seen for the first time: its state, or NULL for other sockets. */
+static __always_inline struct sock_state *sock_new(struct sock *sk)
+{
+	struct sock_state st = {};
+	u64 sock = (u64)sk;
+
+	if (!sock_read(sk, &st))
+		return NULL;
 	bpf_map_update_elem(&socks, &sock, &st, BPF_ANY);
 	return bpf_map_lookup_elem(&socks, &sock);
 }
@@ -841,7 +851,7 @@ SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 {
 	u64 id = bpf_get_current_pid_tgid(), sock = (u64)sk, arg[5];
-	struct sock_state *st;
+	struct sock_state st = {};
 
 	if (newstate != TCP_SYN_SENT && newstate != TCP_SYN_RECV)
 		return 0;
@@ -849,12 +859,10 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (newstate != TCP_SYN_SENT || !traced(id) || !current_syscall(arg) ||
 	    arg[4] != NR_CONNECT)
 		return 0;
-	st = sock_new(sk);
-	if (st && st->wanted)
-		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
-	/* the kernel picks the local port (and an IPv6 socket's mapped IPv4 address) after
-	 * SYN_SENT: the socket's first call makes its state again, with every address known */
-	bpf_map_delete_elem(&socks, &sock);
+	/* no state is kept: the kernel picks the local port (and an IPv6 socket's mapped IPv4
+	 * address) after SYN_SENT, and the socket's first call makes its state */
+	if (sock_read(sk, &st) && st.wanted)
+		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, &st);
 	return 0;
 }
 

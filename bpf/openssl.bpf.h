@@ -204,14 +204,11 @@ static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd)
 	return t && t->in_call && t->fd == fd;
 }
 
-/* The thread's SSL state, made when it has none. */
-static __always_inline struct ssl_thread *openssl_thread_get(u64 id)
+/* A fresh SSL state for a thread that has none. */
+static __always_inline struct ssl_thread *openssl_thread_new(u64 id)
 {
 	struct ssl_thread fresh = { .fd = -1, .last_rd_fd = -1 };
-	struct ssl_thread *t = bpf_map_lookup_elem(&ssl_threads, &id);
 
-	if (t)
-		return t;
 	bpf_map_update_elem(&ssl_threads, &id, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&ssl_threads, &id);
 }
@@ -226,7 +223,7 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 		 * the handshake calls are not hooked */
 		if (dir != HS_DIR_INGRESS || !openssl_attached)
 			return;
-		t = openssl_thread_get(id);
+		t = openssl_thread_new(id);
 		if (!t)
 			return;
 	}
@@ -290,7 +287,9 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 	}
 	if (!traced(id))
 		return 0;
-	t = openssl_thread_get(id);
+	t = bpf_map_lookup_elem(&ssl_threads, &id);
+	if (!t)
+		t = openssl_thread_new(id);
 	if (!t)
 		return 0;
 	ossl_count(OSSL_CNT_CALLS, 1);
