@@ -1,8 +1,9 @@
 """Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx (also as a
-TLS-terminating proxy), HAProxy, Apache mod_ssl, curl, python3 (urllib, http.client, an ssl-wrapped http.server,
-asyncio), ruby Net::HTTP, PHP (streams, curl), node https (OpenSSL linked into the
-executable), openssl s_server -www / s_client. Clients that are traced wait
-for a line on stdin, so httpsnoop is attached before their first request."""
+TLS-terminating proxy), HAProxy, Apache mod_ssl, curl, python3 (urllib, http.client, an
+ssl-wrapped http.server, asyncio, through a CONNECT proxy), ruby Net::HTTP, PHP (streams,
+curl), node https (OpenSSL linked into the executable), openssl s_server -www / s_client.
+Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
+first request."""
 import os
 import subprocess
 import sys
@@ -567,6 +568,61 @@ def test_diagnostics():
         s.stderr
     # this python has not necessarily loaded ssl; either way the line says what was found
     assert f"pid {os.getpid()} (" in s.stderr, s.stderr
+
+
+# An HTTP CONNECT proxy, and a client that tunnels HTTPS through it (HTTPS_PROXY): the socket
+# carries the plaintext CONNECT exchange, then TLS
+PROXY_PY = r"""
+import socket, sys, threading
+def pipe(a, b):
+    while d := a.recv(65536):
+        b.sendall(d)
+    b.shutdown(socket.SHUT_WR)
+def handle(c):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += c.recv(4096)
+    host, port = head.split()[1].decode().rsplit(":", 1)
+    up = socket.create_connection((host, int(port)))
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    threading.Thread(target=pipe, args=(up, c), daemon=True).start()
+    pipe(c, up)
+l = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    threading.Thread(target=handle, args=(l.accept()[0],), daemon=True).start()
+"""
+
+TUNNEL_PY = r"""
+import http.client, ssl, sys
+sys.stdin.readline()
+c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ssl._create_unverified_context())
+c.set_tunnel("127.0.0.1", int(sys.argv[2]))
+for i in range(2):
+    c.request("GET", f"/a.txt?tunnel={i}")
+    assert c.getresponse().read() == b"hello over tls\n"
+"""
+
+
+def test_https_through_connect_proxy():
+    pport = free_port()
+    proxy = Proc([sys.executable, "-c", PROXY_PY, str(pport)])
+    wait_port(pport)
+    p = gated([sys.executable, "-c", TUNNEL_PY, str(pport), str(NGX_PORT)])
+    try:
+        s = Snoop("-p", p.pid)
+        go(p)
+        ex = s.stop()
+    finally:
+        proxy.stop()
+    conn = one(ex, method="CONNECT", target=f"127.0.0.1:{NGX_PORT}", status=200)
+    c = conn["connection"]
+    assert (c["tls"], c["role"], c["remote"]["port"]) == (False, "client", pport), c
+    for i in range(2):
+        e = one(ex, method="GET", target=f"/a.txt?tunnel={i}", status=200)
+        check(e, "client", pport, "libssl.so", p.pid)
+        assert e["connection"]["local"] == c["local"], e["connection"]
+        assert e["response"]["body"]["text"] == "hello over tls\n"
+    assert len(ex) == 3, ex
 
 
 def test_no_ciphertext_reported():
