@@ -506,9 +506,9 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 /* The first four arguments of the current system call and its number (arg[4]), read at its
  * exit tracepoint or at a tracepoint inside it: the registers saved at entry are still in the
  * task's pt_regs (only the return value register changes), so no enter tracepoint and no map
- * entry per call are needed. Kernels before 5.15
- * lack bpf_task_pt_regs(); there the frame is found at the top of the kernel stack as
- * task_pt_regs() does on x86-64 (THREAD_SIZE 16 KiB, no padding). */
+ * entry per call are needed. Kernels before 5.15 lack bpf_task_pt_regs(); there the frame is
+ * found at the top of the kernel stack as task_pt_regs() does on x86-64 (THREAD_SIZE 16 KiB,
+ * no padding). */
 #define HS_THREAD_SIZE 16384
 
 static __always_inline bool syscall_args(u64 arg[5])

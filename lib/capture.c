@@ -71,24 +71,32 @@ static const char *tracefs_dir(void)
 	return NULL;
 }
 
+/* The running kernel's version as major * 1000 + minor (6.5: 6005), 0 when unknown. */
+static unsigned kernel_version(struct utsname *u)
+{
+	unsigned major, minor;
+
+	if (uname(u) != 0 || sscanf(u->release, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return major * 1000 + minor;
+}
+
 /* The sock_send_length / sock_recv_length tracepoints came in Linux 6.3; from 6.5 on
  * sendfile() passes them too (before, it went through sendpage). */
 int hs_capture_sock_hooks(void)
 {
 	const char *force = getenv("HTTPSNOOP_HOOKS");
 	struct utsname u;
-	unsigned major = 0, minor = 0;
 
 	if (force && strcmp(force, "syscalls") == 0)
 		return 0;
-	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	       (major > 6 || (major == 6 && minor >= 5));
+	return kernel_version(&u) >= 6005;
 }
 
 int hs_capture_check(char *why, size_t whylen)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
+	unsigned version;
 	const char *tfs;
 	char p[128];
 	struct stat st;
@@ -97,8 +105,8 @@ int hs_capture_check(char *why, size_t whylen)
 		snprintf(why, whylen, "capturing needs root (or CAP_BPF and CAP_PERFMON): try sudo");
 		return -EPERM;
 	}
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	    (major < 5 || (major == 5 && minor < 8))) {
+	version = kernel_version(&u);
+	if (version && version < 5008) {
 		snprintf(why, whylen, "kernel %s is too old: Linux 5.8 or newer is needed (BPF ring buffer)",
 			 u.release);
 		return -ENOTSUP;
