@@ -90,6 +90,7 @@ struct sock_state {
 	u16 family;
 	u16 lport;
 	u16 rport;
+	u32 read_seq;		/* tcp_read_seq() after the last receive seen */
 	u8 wanted;		/* passes --port and --host */
 	u8 tls;
 };
@@ -251,6 +252,34 @@ static __always_inline bool sock_wanted(const struct sock_state *st)
 	return true;
 }
 
+#define SOCK_DONE 1	/* enum sock_flags: the peer's FIN arrived */
+
+/* How far the process has read TCP socket sk, as a sequence number. Receives the hooks do
+ * not see (splice() from a socket, io_uring) advance it too. The peer's FIN takes a sequence
+ * number: once the process has read it, copied_seq is one past the last byte. (Nothing of
+ * the kind is needed for sending: splice and sendfile to a socket are hooked.) */
+static __always_inline u32 tcp_read_seq(u64 sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	u32 seq = BPF_CORE_READ(tp, copied_seq);
+
+	if ((BPF_CORE_READ((struct sock *)sk, __sk_common.skc_flags) & (1 << SOCK_DONE)) &&
+	    seq == BPF_CORE_READ(tp, rcv_nxt))
+		seq--;
+	return seq;
+}
+
+/* The process has just received len bytes of sk: the bytes it received unseen before them
+ * advance the position, and user space sees a gap there. */
+static __always_inline void sock_read_unseen(struct sock_state *st, u64 sk, u32 len)
+{
+	u32 seq = tcp_read_seq(sk), unseen = seq - len - st->read_seq;
+
+	if ((s32)unseen > 0)
+		st->pos[HS_DIR_INGRESS] += unseen;
+	st->read_seq = seq;
+}
+
 /* What is read once from a TCP socket into its state: addresses, inode, cgroup, whether the
  * filters want it. false for other sockets. */
 static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
@@ -280,6 +309,7 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 		BPF_CORE_READ_INTO((u32 *)st->raddr, sk, __sk_common.skc_daddr);
 	}
 	st->wanted = sock_wanted(st);
+	st->read_seq = tcp_read_seq((u64)sk);
 	return true;
 }
 
@@ -554,6 +584,8 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return;
+	if (dir == HS_DIR_INGRESS)
+		sock_read_unseen(st, sock, ret);
 	a.sock = sock;
 	a.buf = arg[1];
 	a.iovcnt = kind == CALL_IOV ? arg[2] : 0;
@@ -601,7 +633,7 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 /* x86-64 numbers of the system calls whose bytes are captured */
 enum {
 	NR_READ = 0, NR_WRITE = 1, NR_READV = 19, NR_WRITEV = 20, NR_SENDFILE = 40, NR_CONNECT = 42,
-	NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47,
+	NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47, NR_SPLICE = 275,
 };
 
 #define PF_IO_WORKER 0x10
@@ -644,7 +676,8 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	case NR_WRITEV:			kind = CALL_IOV; in = false; break;
 	case NR_RECVMSG:		kind = CALL_MSG; in = true; break;
 	case NR_SENDMSG:		kind = CALL_MSG; in = false; break;
-	case NR_SENDFILE:		kind = CALL_SENDFILE; in = false; break;
+	case NR_SENDFILE:		/* to a socket: never in the caller's memory */
+	case NR_SPLICE:			kind = CALL_SENDFILE; in = false; break;
 	default:			return 0;	/* io_uring, recvmmsg, ... */
 	}
 	/* a call of the other direction: the kernel's own use of some socket */
@@ -759,6 +792,30 @@ int exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 	return data_call(ctx->ret, HS_DIR_EGRESS, CALL_SENDFILE, 0);
 }
 
+/* splice() between a pipe and a socket: bytes that never pass through user memory, counted
+ * as they go (the socket tracepoints see the sending end as a socket send) */
+SEC("tracepoint/syscalls/sys_exit_splice")
+int exit_splice(struct trace_event_raw_sys_exit *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid(), arg[5], sock;
+	struct sock_state *st;
+	u8 dir = HS_DIR_INGRESS;
+
+	if (ctx->ret <= 0 || !traced(id) || !syscall_args(arg))
+		return 0;
+	/* splice(fd_in, off_in, fd_out, off_out, len, flags) */
+	st = sock_of(arg[0], &sock, false);
+	if (!st) {
+		dir = HS_DIR_EGRESS;
+		arg[0] = arg[2];
+		st = sock_of(arg[0], &sock, false);
+	}
+	if (st && st->wanted)
+		data_done(openssl_thread(id), id, ctx->ret, arg, dir,
+			  dir == HS_DIR_EGRESS ? CALL_SENDFILE : CALL_DISCARD, sock, st);
+	return 0;
+}
+
 /* Connection lifecycle: connect/accept give the role, the socket's destruction frees its state. */
 
 static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
@@ -773,6 +830,9 @@ static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 	fill_header(&r->h, type, sock, fd, st);
 	r->h.flags = flags;
 	if (type == HS_REC_CLOSE) {
+		/* where the process's reading ended */
+		r->h.dir = HS_DIR_INGRESS;
+		r->h.pos = st->pos[HS_DIR_INGRESS];
 		/* sent from whatever context destroys the socket: the process is not known */
 		r->h.pid = 0;
 		r->h.tid = 0;
@@ -836,6 +896,9 @@ int tcp_destroy(struct tcp_destroy_args *ctx)
 
 	if (!st)
 		return 0;
+	/* what the process read last without a call the hooks see (splice) */
+	if (!st->tls)
+		sock_read_unseen(st, sock, 0);
 	if (st->wanted)
 		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
 	bpf_map_delete_elem(&socks, &sock);

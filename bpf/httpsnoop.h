@@ -22,7 +22,8 @@
 enum hs_rec_type {
 	HS_REC_DATA = 1,	/* bytes (or a count of uncaptured bytes) of one direction */
 	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket */
-	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context) */
+	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context); pos: where
+				 * the reading (dir HS_DIR_INGRESS) ended, unseen bytes included */
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
 	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
 	HS_REC_FORK = 6,	/* a traced process made a task (tid: its id), now traced too */
@@ -41,7 +42,7 @@ enum hs_src {
 
 enum hs_rec_flag {
 	HS_RF_UNCAPTURED = 1 << 0,	/* len bytes happened but were not copied (snap, sendfile) */
-	HS_RF_SENDFILE = 1 << 1,	/* bytes came from sendfile(): never in user memory */
+	HS_RF_SENDFILE = 1 << 1,	/* from sendfile() or splice(): never in user memory */
 	HS_RF_ACCEPT = 1 << 2,		/* OPEN: from accept (system call hooks only) */
 	HS_RF_CONNECT = 1 << 3,		/* OPEN: the socket came from connect (client side) */
 };
@@ -59,7 +60,8 @@ struct hs_rec {
 	__u32 flags;		/* enum hs_rec_flag */
 	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 sock;		/* kernel address of struct sock: identity while it lives */
-	__u64 pos;		/* DATA: offset of these bytes in their direction */
+	__u64 pos;		/* DATA: offset of these bytes in their direction (a jump: bytes
+				 * moved unseen, by splice() or io_uring) */
 	__u64 cgroup_id;
 	__u32 pid;		/* tgid */
 	__u32 tid;

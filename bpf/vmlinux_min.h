@@ -77,6 +77,7 @@ struct sock_common {
 	__be16 skc_dport;
 	__u16 skc_num;
 	unsigned short skc_family;
+	unsigned long skc_flags;	/* sk_flags */
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
 };
@@ -86,6 +87,11 @@ struct sock {
 	struct socket *sk_socket;
 	__u16 sk_type;
 	__u16 sk_protocol;
+};
+
+struct tcp_sock {
+	__u32 rcv_nxt;		/* next sequence number expected from the peer */
+	__u32 copied_seq;	/* next one the process will read */
 };
 
 struct socket {

@@ -82,7 +82,7 @@ static unsigned kernel_version(struct utsname *u)
 }
 
 /* The sock_send_length / sock_recv_length tracepoints came in Linux 6.3; from 6.5 on
- * sendfile() passes them too (before, it went through sendpage). */
+ * sendfile() and splice() to a socket pass them too (before, they went through sendpage). */
 int hs_capture_sock_hooks(void)
 {
 	const char *force = getenv("HTTPSNOOP_HOOKS");
@@ -138,6 +138,7 @@ static void set_hooks(struct httpsnoop_bpf *s, int sock_tps)
 		s->progs.exit_read, s->progs.exit_recvfrom, s->progs.exit_readv,
 		s->progs.exit_recvmsg, s->progs.exit_write, s->progs.exit_sendto,
 		s->progs.exit_writev, s->progs.exit_sendmsg, s->progs.exit_sendfile,
+		s->progs.exit_splice,
 		s->progs.exit_connect, s->progs.exit_accept_, s->progs.exit_accept4,
 	}, *sock_progs[] = {
 		s->progs.sock_recv, s->progs.sock_send, s->progs.sock_state_change,

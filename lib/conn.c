@@ -406,6 +406,9 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 	case HS_REC_CLOSE:
 		c = conn_find(t, r->sock);
 		if (c) {
+			/* the process read its last bytes with no call that was seen (splice) */
+			if (r->dir == HS_DIR_INGRESS && r->pos > c->pos[HS_DIR_INGRESS])
+				gap(c, HS_DIR_INGRESS, r->pos - c->pos[HS_DIR_INGRESS], r->ts_ns);
 			c->last_ts = r->ts_ns;
 			conn_free(t, c);
 		}
