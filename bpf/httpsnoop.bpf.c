@@ -313,15 +313,19 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 	return true;
 }
 
-/* A TCP socket seen for the first time: its state, or NULL for other sockets. */
-static __always_inline struct sock_state *sock_new(struct sock *sk)
+/* A TCP socket seen for the first time: its state, or NULL for other sockets. replace: a
+ * state of this address is stale (the socket starts over, or the memory is a new socket's).
+ * Else two threads may meet a new socket at once (one reads while the other writes): the
+ * first state made is the one both use, as an update would leave the other thread counting
+ * positions in a state no longer in the map. */
+static __always_inline struct sock_state *sock_new(struct sock *sk, bool replace)
 {
 	struct sock_state st = {};
 	u64 sock = (u64)sk;
 
 	if (!sock_read(sk, &st))
 		return NULL;
-	bpf_map_update_elem(&socks, &sock, &st, BPF_ANY);
+	bpf_map_update_elem(&socks, &sock, &st, replace ? BPF_ANY : BPF_NOEXIST);
 	return bpf_map_lookup_elem(&socks, &sock);
 }
 
@@ -349,7 +353,7 @@ static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
 	st = fresh ? NULL : bpf_map_lookup_elem(&socks, sock);
 	if (st && st->ino == ino)
 		return st;
-	return sock_new(sk);
+	return sock_new(sk, fresh || st);
 }
 
 static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd,
@@ -693,7 +697,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 		return 0;
 	st = bpf_map_lookup_elem(&socks, &sk);
 	if (!st)
-		st = sock_new((struct sock *)sk);
+		st = sock_new((struct sock *)sk, false);
 	if (!st || !st->wanted)
 		return 0;
 	data_done(t, id, ret, arg, dir, kind, sk, st);
