@@ -413,6 +413,23 @@ static int deleted(const char *path)
 	return l > 10 && !strcmp(path + l - 10, " (deleted)");
 }
 
+/* The TLS implementation a mapped file carries when it is not OpenSSL: its plaintext is
+ * not read, and a process using one is told so rather than left unexplained. */
+static const char *other_tls(const char *path)
+{
+	static const struct { const char *prefix, *name; } libs[] = {
+		{ "libgnutls.so", "GnuTLS" }, { "libnss3.so", "NSS" },
+		{ "libmbedtls.so", "Mbed TLS" }, { "libwolfssl.so", "wolfSSL" },
+		{ "libjvm.so", "Java's JSSE" },
+	};
+	const char *b = base_name(path);
+
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
+		if (!strncmp(b, libs[i].prefix, strlen(libs[i].prefix)))
+			return libs[i].name;
+	return NULL;
+}
+
 /* Is this mapping worth an ELF look: a libssl, or the executable itself? */
 static int candidate(const struct mapping *m, const char *exe)
 {
@@ -478,8 +495,8 @@ static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const 
 static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
 {
 	char p[64], line[512], exe[256], path[300], why[192] = "";
-	const char *found_lib = NULL;
-	struct mapping m, found = { 0 };
+	const char *found_lib = NULL, *other = NULL;
+	struct mapping m, found = { 0 }, other_m = { 0 };
 	int hooked = 0, failed = 0, added = 0;
 	FILE *f;
 
@@ -503,7 +520,11 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			while ((c = fgetc(f)) != EOF && c != '\n')
 				;
 		}
-		if (!parse_maps_line(line, &m) || !candidate(&m, exe))
+		if (!parse_maps_line(line, &m))
+			continue;
+		if (!other && (other = other_tls(m.path)))
+			other_m = m;
+		if (!candidate(&m, exe))
 			continue;
 		if (attached(t, m.dev, m.ino, attach_pid)) {
 			hooked = 1;
@@ -555,7 +576,11 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		target_set(tg, HS_TLS_HOOKED, found_lib, found.path, "");
 	else if (failed)
 		target_set(tg, HS_TLS_FAILED, found_lib, found.path, why);
-	else {
+	else if (other) {
+		snprintf(why, sizeof(why), "no OpenSSL: its TLS goes through %s (%.64s), which is "
+			 "not hooked: that traffic shows nothing", other, base_name(other_m.path));
+		target_set(tg, HS_TLS_NONE, "", "", why);
+	} else {
 		snprintf(why, sizeof(why), "no OpenSSL: no libssl mapped and no SSL_read in %.64s",
 			 exe[0] ? base_name(exe) : "its executable");
 		target_set(tg, HS_TLS_NONE, "", "", why);

@@ -5,6 +5,7 @@ curl), node https (OpenSSL linked into the executable), openssl s_server -www / 
 Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
 first request."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -568,6 +569,20 @@ def test_diagnostics():
         s.stderr
     # this python has not necessarily loaded ssl; either way the line says what was found
     assert f"pid {os.getpid()} (" in s.stderr, s.stderr
+    # wget speaks TLS through GnuTLS: named, so that its silence is explained. It waits in
+    # its handshake with a listener that never answers.
+    quiet = socket.create_server(("127.0.0.1", 0))
+    wget = Proc(["wget", "-q", "--tries=1", "-T", "30", "-O", "/dev/null",
+                 f"https://127.0.0.1:{quiet.getsockname()[1]}/"])
+    try:
+        time.sleep(0.3)
+        s = Snoop("-v", "-p", wget.pid, json_out=False)
+        s.stop(settle=0)
+    finally:
+        wget.stop()
+        quiet.close()
+    assert f"pid {wget.pid} (wget): no OpenSSL: its TLS goes through GnuTLS (libgnutls.so" \
+        in s.stderr, s.stderr
 
 
 # An HTTP CONNECT proxy, and a client that tunnels HTTPS through it (HTTPS_PROXY): the socket
