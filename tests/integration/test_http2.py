@@ -239,6 +239,37 @@ def test_upgrade_h2c_and_prior_knowledge():
     assert len(ex) == 4, ex
 
 
+# An HTTP/1.1 client asking for an h2c upgrade (as Java's HttpClient does on http://) of a
+# server that speaks only HTTP/2 and sends its SETTINGS first: the client reads them first
+H1_TO_H2_CLIENT = r"""
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+got = c.recv(9)
+c.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+c.settimeout(5)
+while d := c.recv(4096):
+    got += d
+print(got[3], flush=True)	# the first frame's type: 4, SETTINGS
+"""
+
+
+def test_http1_client_to_a_server_that_speaks_http2_first():
+    # the server's SETTINGS come first on both sides; the client's HTTP/1 request is shown,
+    # not dropped as a broken HTTP/2 stream, with the server's frames as no HTTP/1 response
+    c = Later([sys.executable, "-c", H1_TO_H2_CLIENT, str(NGHTTPD_PORT)])
+    s = Snoop("-p", f"{c.pid},{NGHTTPD.pid}")
+    assert c.go() == "4\n"
+    ex = s.stop()
+    assert len(ex) == 2, ex
+    for role in ("client", "server"):
+        e = one([x for x in ex if x["connection"]["role"] == role], method="GET",
+                target="/a.txt")
+        assert e["connection"]["protocol"] == "HTTP/1.1", e["connection"]
+        assert header(e["request"], "Upgrade") == "h2c", e["request"]
+        assert e["response"] is None or e["flags"]["invalid_response"], e
+
+
 def check_grpc(ex, role, n):
     assert len(ex) == 3, ex
     for e in ex:
