@@ -423,8 +423,8 @@ static __always_inline void flush_data(struct rec_buf *r, struct sock_state *st,
  * The bytes are in one buffer at iov (iovcnt 0) or in an iovec array; small iovecs share a
  * record (a response's headers and body are one record, not two). At most max_capture bytes
  * are copied and one last record stands for the rest. Positions advance for every byte, so
- * user space sees exactly what was not captured. One flat loop over chunks and iovecs keeps
- * the verifier's work small. */
+ * user space sees exactly what was not captured. One flat loop keeps the verifier's work
+ * small: an iteration copies one chunk, starting on the next iovec when it needs to. */
 static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 iov, u32 iovcnt,
 				 u64 left)
 {
@@ -439,7 +439,7 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 	c->idx = 0;
 	c->iovcnt = iovcnt;
 	c->fill = 0;
-	for (int i = 0; i < HS_MAX_CHUNKS + 2 * HS_MAX_IOV; i++) {
+	for (int i = 0; i < HS_MAX_CHUNKS + HS_MAX_IOV; i++) {
 		if (!c->left)
 			break;
 		if (!c->cur_len) {
@@ -451,7 +451,8 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 			c->idx++;
 			c->cur = (u64)v.iov_base;
 			c->cur_len = v.iov_len < c->left ? v.iov_len : c->left;
-			continue;
+			if (!c->cur_len)
+				continue;
 		}
 		/* data[] is HS_CHUNK / 2 longer than a record: more bytes join a record only while
 		 * it holds less than that, so the verifier can see every copy fits */

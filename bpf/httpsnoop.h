@@ -12,7 +12,9 @@
 #ifndef HS_MAX_CHUNKS
 #define HS_MAX_CHUNKS 128
 #endif	/* chunks per buffer: 2 MiB captured per call at most */
-#define HS_MAX_IOV 16		/* iovecs followed per readv/writev/sendmsg/recvmsg */
+#define HS_MAX_IOV 64		/* iovecs followed per readv/writev/sendmsg/recvmsg, more when
+				 * the call's bytes leave chunks unused (node writes a corked
+				 * chunk as four iovecs); each costs verifier time at load */
 #define HS_MAX_PIDS 4096
 #define HS_PID_LIST 8		/* up to this many -p targets are compared inline */
 #define HS_MAX_CGROUPS 64

@@ -234,7 +234,8 @@ def test_sendfile_bytes_are_counted_not_captured():
     assert f"{len(BIG) + len('sent by sendfile')+ 1} bytes not captured" in s.stderr, s.stderr
 
 
-SPLICE_PEER = r"""
+# A server (and a client) that move bytes with splice() and writev(), as HAProxy and node do
+RAW_PEER = r"""
 import os, socket, sys
 def head(c):	# a byte at a time, so that the body stays in the socket
     h = b""
@@ -283,7 +284,11 @@ while True:
     while (h := head(c)) is not None:
         target = h.split(b" ")[1]
         got = splice_in(c, length(h))
-        if target.startswith(b"/splice/"):
+        if target.startswith(b"/writev/"):	# one iovec per piece, as node's corked writes
+            parts = [b"%d," % i for i in range(int(target[8:]))]
+            hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % sum(map(len, parts))
+            assert os.writev(c.fileno(), [hdr] + parts) == len(hdr) + sum(map(len, parts))
+        elif target.startswith(b"/splice/"):
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % int(target[8:])
             c.sendall(hdr)
             splice_out(c, bytes(i % 251 for i in range(int(target[8:]))))
@@ -302,9 +307,9 @@ def test_spliced_bytes_are_counted_not_captured():
     # spliced out are counted, not captured, and the next exchange on the connection decodes;
     # a client that reads a body by splice up to the end and closes sees it whole.
     port = free_port()
-    srv = Proc([sys.executable, "-c", SPLICE_PEER, str(port)])
+    srv = Proc([sys.executable, "-c", RAW_PEER, str(port)])
     wait_port(port)
-    cli = Proc([sys.executable, "-c", SPLICE_PEER, str(port), "client"], stdin=subprocess.PIPE,
+    cli = Proc([sys.executable, "-c", RAW_PEER, str(port), "client"], stdin=subprocess.PIPE,
                stdout=subprocess.PIPE)
     s = Snoop("-p", f"{srv.pid},{cli.pid}")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -350,6 +355,22 @@ frontend fe
 backend be
   server py 127.0.0.1:%d
 """
+
+
+def test_writev_of_many_iovecs_captured_whole():
+    # node writes each corked chunk as four iovecs: a writev of 150 is captured whole
+    port = free_port()
+    srv = Proc([sys.executable, "-c", RAW_PEER, str(port)])
+    wait_port(port)
+    s = Snoop("-p", srv.pid)
+    body = subprocess.run(["curl", "-sS", f"http://127.0.0.1:{port}/writev/149"],
+                          capture_output=True, text=True, timeout=30).stdout
+    ex = s.stop()
+    srv.stop()
+    assert body == "".join(f"{i}," for i in range(149)), body
+    e = one(ex, method="GET", target="/writev/149", status=200)
+    assert e["response"]["body"]["text"] == body and not e["flags"]["gap"], e
+    assert "0 bytes not captured" in s.stderr, s.stderr
 
 
 def test_haproxy_splicing_bodies():
