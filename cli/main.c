@@ -513,7 +513,9 @@ int main(int argc, char **argv)
 		case OPT_PORT:
 			if (cap.nports >= MAX_FILTERS)
 				usage_error("too many --port values (at most 256): %s", optarg);
-			ports[cap.nports++] = parse_num(optarg, 65535, "not a port: '%s'");
+			ports[cap.nports] = parse_num(optarg, 65535, "not a port (1 to 65535): '%s'");
+			if (!ports[cap.nports++])
+				usage_error("not a port (1 to 65535): '%s'", optarg);
 			break;
 		case OPT_HOST:
 			if (cap.nhosts >= MAX_FILTERS)
@@ -524,7 +526,9 @@ int main(int argc, char **argv)
 			cap.nhosts++;
 			break;
 		case 'c':
-			a.count = parse_num(optarg, LONG_MAX, "not a count: '%s'");
+			a.count = parse_num(optarg, LONG_MAX, "not a count (1 or more): '%s'");
+			if (!a.count)
+				usage_error("not a count (1 or more): '%s'", optarg);
 			break;
 		case 'B': {
 			long kib = parse_num(optarg, 1 << 20, "not a buffer size (64 to 1048576 KiB): '%s'");
@@ -589,9 +593,12 @@ int main(int argc, char **argv)
 		usage_error("-w and -r do not go together%s", "");
 	if (a.follow && !a.npids)
 		usage_error("-f follows the processes given with -p%s", "");
+	size_t k = 0;	/* each process once, however often it was named */
+
 	for (size_t i = 0; i < a.npids; i++) {
 		uint32_t tgid = hs_proc_tgid(a.pids[i]);
 		char comm[32];
+		size_t j = 0;
 
 		if (!tgid) {
 			fprintf(stderr, "httpsnoop: no process with pid %u\n", a.pids[i]);
@@ -602,9 +609,13 @@ int main(int argc, char **argv)
 			hs_proc_comm(tgid, comm, sizeof(comm));
 			fprintf(stderr, "httpsnoop: %u is a thread of process %u (%s): its process is "
 				"traced\n", a.pids[i], tgid, comm);
-			a.pids[i] = tgid;
 		}
+		while (j < k && a.pids[j] != tgid)
+			j++;
+		if (j == k)
+			a.pids[k++] = tgid;
 	}
+	a.npids = k;
 	a.verbose = oo.verbose;
 	if (a.follow)
 		add_descendants(&a);

@@ -553,18 +553,20 @@ t.join()
 
 
 def test_thread_id_traces_its_process():
-    """-p with a thread id (top -H, ps -L) traces the process the thread belongs to."""
+    """-p with a thread id (top -H, ps -L) traces the process the thread belongs to, once
+    when the process is named too."""
     port = free_port()
     srv = Proc([sys.executable, "-c", THREADED_SERVER, str(port)], cwd=WWW,
                stdout=subprocess.PIPE)
     tid = int(srv.p.stdout.readline())
     wait_port(port)
     assert tid != srv.pid
-    s = Snoop("-p", tid)
+    s = Snoop("-p", f"{tid},{srv.pid}", "-p", srv.pid)
     assert curl(f"http://127.0.0.1:{port}/a.txt") == "200 "
     ex = s.stop()
     assert f"{tid} is a thread of process {srv.pid} (python3): its process is traced" in \
         s.stderr, s.stderr
+    assert "httpsnoop: tracing 1 process," in s.stderr, s.stderr
     one(ex, method="GET", target="/a.txt", status=200, pid=srv.pid)
     srv.stop()
 
