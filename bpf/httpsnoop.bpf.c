@@ -901,11 +901,12 @@ int tcp_destroy(struct tcp_destroy_args *ctx)
 
 	if (!st)
 		return 0;
-	/* what the process read last without a call the hooks see (splice) */
-	if (!st->tls)
-		sock_read_unseen(st, sock, 0);
-	if (st->wanted)
+	if (st->wanted) {
+		/* what the process read last without a call the hooks see (splice) */
+		if (!st->tls)
+			sock_read_unseen(st, sock, 0);
 		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
+	}
 	bpf_map_delete_elem(&socks, &sock);
 	return 0;
 }

@@ -28,8 +28,8 @@ struct conn {
 	uint8_t det[2][DETECT_MAX];	/* first bytes while detecting */
 	size_t detlen[2];
 	uint8_t guessed;		/* HTTP/1 was a guess: the first bytes matched nothing */
-	uint8_t h2_server_first;	/* HTTP/2 from a server's SETTINGS in direction this - 1,
-					 * before the other direction said anything */
+	uint8_t h2_server_first;	/* HTTP/2 was decided from a server's SETTINGS alone:
+					 * their direction + 1, until the other side speaks */
 	uint64_t fed;			/* bytes fed to a guess while no exchange came out */
 	uint64_t exchanges;
 	struct hs_http1 *h1;
@@ -221,6 +221,14 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 	return c;
 }
 
+/* A client's first bytes are an HTTP/1 request, also after an HTTP/2 server's SETTINGS
+ * (an h2c upgrade the server does not take): decoded as HTTP/1, the server's frames as an
+ * invalid response. */
+static int speaks_http1(const uint8_t *p, size_t n)
+{
+	return hs_http2_detect(p, n) != 1 && hs_http1_detect(p, n) == 1;
+}
+
 /* Decide the protocol from the first bytes of either direction. */
 static enum proto_state detect(struct conn *c)
 {
@@ -239,7 +247,9 @@ static enum proto_state detect(struct conn *c)
 			undecided = 1;
 		/* a server may send its SETTINGS before it reads the client's preface */
 		if ((r = hs_http2_detect_server(p, n)) == 1) {
-			c->h2_server_first = c->detlen[!d] ? 0 : d + 1;
+			if (c->detlen[!d])
+				return speaks_http1(c->det[!d], c->detlen[!d]) ? P_HTTP1 : P_HTTP2;
+			c->h2_server_first = d + 1;
 			return P_HTTP2;
 		}
 		if (r < 0)
@@ -296,11 +306,8 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 	if (c->proto == P_NONE || len == 0)
 		return;
 	if (c->h2_server_first && dir != c->h2_server_first - 1) {
-		/* the client's first bytes after an HTTP/2 server's SETTINGS: one that speaks
-		 * HTTP/1 all the same (an h2c upgrade the server does not take) is shown as such,
-		 * the server's frames as an invalid response */
 		c->h2_server_first = 0;
-		if (hs_http2_detect(data, len) != 1 && hs_http1_detect(data, len) == 1) {
+		if (speaks_http1(data, len)) {
 			hs_http2_free(c->h2);
 			c->h2 = NULL;
 			c->h1 = hs_http1_new(&c->ci, &t->o.lim, on_exchange, c);
