@@ -604,6 +604,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "httpsnoop: no process with pid %u\n", a.pids[i]);
 			return 1;
 		}
+		if (hs_proc_kthread(tgid)) {
+			hs_proc_comm(tgid, comm, sizeof(comm));
+			fprintf(stderr, "httpsnoop: pid %u (%s) is a kernel thread: it has no sockets "
+				"of its own to trace\n", tgid, comm);
+			return 1;
+		}
 		/* a thread id, as top -H and ps -L show them: its process is what can be traced */
 		if (tgid != a.pids[i]) {
 			hs_proc_comm(tgid, comm, sizeof(comm));

@@ -42,19 +42,43 @@ uint32_t hs_proc_tgid(uint32_t pid)
 	return tgid <= UINT32_MAX ? (uint32_t)tgid : 0;
 }
 
-uint32_t hs_proc_ppid(uint32_t pid)
+/* The fields of /proc/PID/stat after "pid (comm)", whose name may hold spaces and
+ * parentheses; NULL when pid is gone. */
+static const char *stat_fields(uint32_t pid, char *line, int len)
 {
-	char line[512], *end;
-	unsigned long ppid = 0;
 	FILE *f = proc_file(pid, "stat");
+	char *end = NULL;
 
 	if (!f)
-		return 0;
-	/* "pid (comm) state ppid ...": the name may hold spaces and parentheses */
-	if (fgets(line, sizeof(line), f) && (end = strrchr(line, ')')))
-		sscanf(end + 1, " %*c %lu", &ppid);
+		return NULL;
+	if (fgets(line, len, f))
+		end = strrchr(line, ')');
 	fclose(f);
+	return end ? end + 1 : NULL;
+}
+
+uint32_t hs_proc_ppid(uint32_t pid)
+{
+	char line[512];
+	const char *s = stat_fields(pid, line, sizeof(line));
+	unsigned long ppid = 0;
+
+	if (s)
+		sscanf(s, " %*c %lu", &ppid);	/* state ppid */
 	return ppid <= UINT32_MAX ? (uint32_t)ppid : 0;
+}
+
+#define PF_KTHREAD 0x00200000
+
+int hs_proc_kthread(uint32_t pid)
+{
+	char line[512];
+	const char *s = stat_fields(pid, line, sizeof(line));
+	unsigned long flags = 0;
+
+	if (s)	/* state ppid pgrp session tty_nr tpgid flags */
+		sscanf(s, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+	return !!(flags & PF_KTHREAD);
 }
 
 uint32_t hs_proc_next(DIR *d)

@@ -13,6 +13,8 @@ void hs_proc_comm(uint32_t pid, char *buf, size_t len);
 uint32_t hs_proc_tgid(uint32_t pid);
 /* The parent process of pid (from /proc/PID/stat), 0 when pid is gone. */
 uint32_t hs_proc_ppid(uint32_t pid);
+/* Whether pid is a kernel thread: it makes no system call and has no socket of its own. */
+int hs_proc_kthread(uint32_t pid);
 /* The next process id in d (opendir("/proc")) other than this process's, 0 at the end. */
 uint32_t hs_proc_next(DIR *d);
 /* Whether pid holds an io_uring instance (an fd to it): socket I/O it submits there makes no

@@ -421,6 +421,21 @@ def test_missing_pid_is_an_error():
     assert p.returncode == 1 and "no process with pid 999999999" in p.stderr, p.stderr
     p = subprocess.run([sys.argv[1], "-p", "abc"], capture_output=True, text=True)
     assert p.returncode == 2 and "abc" in p.stderr, p.stderr
+    # a kernel thread (flag PF_KTHREAD in /proc/PID/stat; none is visible in a pid namespace)
+    kthreads = [int(d) for d in os.listdir("/proc") if d.isdigit() and kernel_thread(d)]
+    if kthreads:
+        p = subprocess.run([sys.argv[1], "-p", str(kthreads[0])], capture_output=True,
+                           text=True, timeout=30)
+        assert p.returncode == 1 and p.stderr.endswith(
+            ") is a kernel thread: it has no sockets of its own to trace\n"), p.stderr
+
+
+def kernel_thread(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[6]) & 0x00200000
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 URING_SERVER = r"""
