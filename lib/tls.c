@@ -494,9 +494,9 @@ static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const 
  * processes and each gets a target of its own; otherwise tg describes this process. */
 static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
 {
-	char p[64], line[512], exe[256], path[300], why[192] = "";
+	char p[64], line[512], exe[256], path[300], why[192] = "", other_lib[64] = "";
 	const char *found_lib = NULL, *other = NULL;
-	struct mapping m, found = { 0 }, other_m = { 0 };
+	struct mapping m, found = { 0 };
 	int hooked = 0, failed = 0, added = 0;
 	FILE *f;
 
@@ -523,7 +523,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		if (!parse_maps_line(line, &m))
 			continue;
 		if (!other && (other = other_tls(m.path)))
-			other_m = m;
+			snprintf(other_lib, sizeof(other_lib), "%.63s", base_name(m.path));
 		if (!candidate(&m, exe))
 			continue;
 		if (attached(t, m.dev, m.ino, attach_pid)) {
@@ -576,13 +576,13 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		target_set(tg, HS_TLS_HOOKED, found_lib, found.path, "");
 	else if (failed)
 		target_set(tg, HS_TLS_FAILED, found_lib, found.path, why);
-	else if (other) {
-		snprintf(why, sizeof(why), "no OpenSSL: its TLS goes through %s (%.64s), which is "
-			 "not hooked: that traffic shows nothing", other, base_name(other_m.path));
-		target_set(tg, HS_TLS_NONE, "", "", why);
-	} else {
-		snprintf(why, sizeof(why), "no OpenSSL: no libssl mapped and no SSL_read in %.64s",
-			 exe[0] ? base_name(exe) : "its executable");
+	else {
+		if (other)
+			snprintf(why, sizeof(why), "no OpenSSL: its TLS goes through %s (%s), which "
+				 "is not hooked: that traffic shows nothing", other, other_lib);
+		else
+			snprintf(why, sizeof(why), "no OpenSSL: no libssl mapped and no SSL_read in "
+				 "%.64s", exe[0] ? base_name(exe) : "its executable");
 		target_set(tg, HS_TLS_NONE, "", "", why);
 	}
 	return added;
