@@ -90,7 +90,7 @@ struct sock_state {
 	u16 family;
 	u16 lport;
 	u16 rport;
-	u32 read_seq;		/* tcp_read_seq() after the last receive seen */
+	u32 read_seq;		/* copied_seq after the last receive seen (less a FIN read) */
 	u8 wanted;		/* passes --port and --host */
 	u8 tls;
 };
@@ -254,27 +254,24 @@ static __always_inline bool sock_wanted(const struct sock_state *st)
 
 #define SOCK_DONE 1	/* enum sock_flags: the peer's FIN arrived */
 
-/* How far the process has read TCP socket sk, as a sequence number. Receives the hooks do
- * not see (splice() from a socket, io_uring) advance it too. The peer's FIN takes a sequence
- * number: once the process has read it, copied_seq is one past the last byte. (Nothing of
+/* The process has just received len bytes of TCP socket sk (0: the socket is destroyed).
+ * Receives the hooks do not see (splice() from a socket, io_uring) advance copied_seq too:
+ * what it moved past the last receive seen, and before these bytes, advances the position,
+ * and user space sees a gap there. The peer's FIN takes a sequence number: once it arrived
+ * and copied_seq reached rcv_nxt, the process has read it, and it is no byte. (Nothing of
  * the kind is needed for sending: splice and sendfile to a socket are hooked.) */
-static __always_inline u32 tcp_read_seq(u64 sk)
-{
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	u32 seq = BPF_CORE_READ(tp, copied_seq);
-
-	if ((BPF_CORE_READ((struct sock *)sk, __sk_common.skc_flags) & (1 << SOCK_DONE)) &&
-	    seq == BPF_CORE_READ(tp, rcv_nxt))
-		seq--;
-	return seq;
-}
-
-/* The process has just received len bytes of sk: the bytes it received unseen before them
- * advance the position, and user space sees a gap there. */
 static __always_inline void sock_read_unseen(struct sock_state *st, u64 sk, u32 len)
 {
-	u32 seq = tcp_read_seq(sk), unseen = seq - len - st->read_seq;
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	u32 seq = BPF_CORE_READ(tp, copied_seq), unseen = seq - len - st->read_seq;
 
+	/* only a jump pays for the FIN check: the common receive reads one field */
+	if ((s32)unseen > 0 &&
+	    (BPF_CORE_READ((struct sock *)sk, __sk_common.skc_flags) & (1 << SOCK_DONE)) &&
+	    seq == BPF_CORE_READ(tp, rcv_nxt)) {
+		seq--;
+		unseen--;
+	}
 	if ((s32)unseen > 0)
 		st->pos[HS_DIR_INGRESS] += unseen;
 	st->read_seq = seq;
@@ -309,7 +306,7 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 		BPF_CORE_READ_INTO((u32 *)st->raddr, sk, __sk_common.skc_daddr);
 	}
 	st->wanted = sock_wanted(st);
-	st->read_seq = tcp_read_seq((u64)sk);
+	st->read_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
 	return true;
 }
 

@@ -102,14 +102,14 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static long parse_num(const char *s, long max, const char *what)
+static long parse_num(const char *s, long min, long max, const char *what)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > max)
+	if (errno || end == s || *end || v < min || v > max)
 		usage_error(what, s);
 	return v;
 }
@@ -373,7 +373,7 @@ static void add_pids(struct app *a, const char *arg)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (a->npids >= MAX_TARGETS)
 			usage_error("too many processes: at most 1024 (%s)", tok);
-		a->pids[a->npids++] = parse_num(tok, INT_MAX, "not a process id: '%s'");
+		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, "not a process id: '%s'");
 	}
 	free(copy);
 }
@@ -513,9 +513,7 @@ int main(int argc, char **argv)
 		case OPT_PORT:
 			if (cap.nports >= MAX_FILTERS)
 				usage_error("too many --port values (at most 256): %s", optarg);
-			ports[cap.nports] = parse_num(optarg, 65535, "not a port (1 to 65535): '%s'");
-			if (!ports[cap.nports++])
-				usage_error("not a port (1 to 65535): '%s'", optarg);
+			ports[cap.nports++] = parse_num(optarg, 1, 65535, "not a port (1 to 65535): '%s'");
 			break;
 		case OPT_HOST:
 			if (cap.nhosts >= MAX_FILTERS)
@@ -526,12 +524,10 @@ int main(int argc, char **argv)
 			cap.nhosts++;
 			break;
 		case 'c':
-			a.count = parse_num(optarg, LONG_MAX, "not a count (1 or more): '%s'");
-			if (!a.count)
-				usage_error("not a count (1 or more): '%s'", optarg);
+			a.count = parse_num(optarg, 1, LONG_MAX, "not a count (1 or more): '%s'");
 			break;
 		case 'B': {
-			long kib = parse_num(optarg, 1 << 20, "not a buffer size (64 to 1048576 KiB): '%s'");
+			long kib = parse_num(optarg, 0, 1 << 20, "not a buffer size (64 to 1048576 KiB): '%s'");
 
 			if (kib < 64 || (kib & (kib - 1)))
 				usage_error("the buffer size must be a power of two from 64 to 1048576 KiB: '%s'",
@@ -546,7 +542,7 @@ int main(int argc, char **argv)
 			oo.json = 1;
 			break;
 		case 's':
-			co.lim.max_body = parse_num(optarg, 16 << 20, "not a snap length (0 to 16777216): '%s'");
+			co.lim.max_body = parse_num(optarg, 0, 16 << 20, "not a snap length (0 to 16777216): '%s'");
 			if (!co.lim.max_body)
 				co.lim.max_body = 16 << 20;
 			break;
