@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include "capture.h"
 #include "container.h"
@@ -121,7 +122,8 @@ static void on_exchange(const struct hs_exchange *ex, void *ctx)
 
 	if (a->out_err || (a->count && a->printed >= a->count))
 		return;
-	err = hs_output_exchange(a->out, ex);
+	/* with -w, exchanges are decoded only for -c, and counted, not printed */
+	err = a->wfile ? 0 : hs_output_exchange(a->out, ex);
 	if (err) {
 		a->out_err = err;
 		stop = 1;
@@ -253,9 +255,21 @@ static void on_record(const void *data, size_t size, void *ctx)
 			hs_gotls_forget_pid(a->gotls, r->pid);
 	}
 	if (a->wfile) {
-		if (hs_recfile_write(a->wfile, data, size) == 0)
-			a->written++;
-		return;
+		int err;
+
+		/* -c: the file ends with the exchange that made the count */
+		if (a->out_err || (a->count && a->printed >= a->count))
+			return;
+		err = hs_recfile_write(a->wfile, data, size);
+		if (err) {
+			a->out_err = err;
+			stop = 1;
+			return;
+		}
+		a->written++;
+		/* decoded only to count the exchanges the file holds, for -c */
+		if (!a->count)
+			return;
 	}
 	hs_conns_record(a->conns, data, size);
 }
@@ -342,6 +356,10 @@ static void report_io_uring(struct app *a)
 static void flush_output(struct app *a)
 {
 	int err = hs_output_flush(a->out);
+
+	/* a file read as it is written (-w - | httpsnoop -r -) gets whole batches at once */
+	if (!err && a->wfile && fflush(a->wfile))
+		err = -errno;
 
 	if (err && !a->out_err) {
 		a->out_err = err;
@@ -488,6 +506,7 @@ int main(int argc, char **argv)
 	struct hs_capture *c = NULL;
 	const char *wpath = NULL, *rpath = NULL;
 	FILE *rfile = NULL;
+	struct stat rst;
 	int opt, raw = 0, no_color = 0, ret = 0, err;
 	char why[512];
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -647,6 +666,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "httpsnoop: %s is not a httpsnoop capture file\n", rpath);
 			return 1;
 		}
+		/* a pipe from a live capture (-w - | httpsnoop -r -): each exchange as it comes */
+		oo.batch = fstat(fileno(rfile), &rst) || S_ISREG(rst.st_mode);
 	}
 	a.out = hs_output_new(stdout, &oo);
 	if (raw)
@@ -770,13 +791,14 @@ done:
 	hs_gotls_free(a.gotls);
 	hs_tls_free(a.tls);
 	hs_capture_free(c);
-	if (a.wfile && a.wfile != stdout)
-		fclose(a.wfile);
+	if (a.wfile && (a.wfile == stdout ? fflush(a.wfile) : fclose(a.wfile)) && !a.out_err)
+		a.out_err = -errno;
 	{
 		const struct hs_conns_stats *st = hs_conns_stats(a.conns);
 
 		if (a.wfile)
-			fprintf(stderr, "%llu records written\n", (unsigned long long)a.written);
+			fprintf(stderr, "%llu record%s written\n", (unsigned long long)a.written,
+				a.written == 1 ? "" : "s");
 		else
 			fprintf(stderr, "%ld exchange%s printed\n", a.printed, a.printed == 1 ? "" : "s");
 		fprintf(stderr, "%llu records captured, %llu lost (%llu bytes), %llu bytes not captured\n",
@@ -788,7 +810,8 @@ done:
 	hs_conns_free(a.conns);
 	hs_output_free(a.out);
 	if (a.out_err && a.out_err != -EPIPE) {
-		fprintf(stderr, "httpsnoop: writing output: %s\n", strerror(-a.out_err));
+		fprintf(stderr, "httpsnoop: writing %s: %s\n", wpath ? wpath : "output",
+			strerror(-a.out_err));
 		ret = 1;
 	}
 	return ret;

@@ -8,9 +8,10 @@
 
 int hs_recfile_begin(FILE *f, int64_t mono_to_real_ns)
 {
+	errno = 0;
 	if (fwrite(HS_RECFILE_MAGIC, 8, 1, f) != 1 ||
 	    fwrite(&mono_to_real_ns, sizeof(mono_to_real_ns), 1, f) != 1)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -18,8 +19,9 @@ int hs_recfile_write(FILE *f, const void *data, size_t size)
 {
 	uint32_t n = size;
 
+	errno = 0;
 	if (fwrite(&n, sizeof(n), 1, f) != 1 || fwrite(data, size, 1, f) != 1)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 

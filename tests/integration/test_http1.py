@@ -4,6 +4,8 @@ import base64
 import http.client
 import json
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -630,7 +632,47 @@ def test_write_then_read_file():
     assert p.returncode == 0, p.stderr
     ex = [json.loads(l) for l in p.stdout.splitlines()]
     one(ex, method="GET", target="/a.txt", status=200)
+
+    # -c counts the exchanges the file holds: it ends with the second one
+    s = Snoop("-p", PY.pid, "-w", path, "-c", "2", json_out=False)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        curl(f"http://127.0.0.1:{PY_PORT}/{name}")
+    s.p.wait(timeout=10)
+    s.stop(settle=0)
+    assert s.rc == 0, s.stderr
+    p = subprocess.run([sys.argv[1], "-r", path, "-j"], capture_output=True, text=True)
+    ex = [json.loads(l) for l in p.stdout.splitlines()]
+    assert [e["request"]["target"] for e in ex] == ["/a.txt", "/b.txt"], p.stdout
     os.unlink(path)
+
+
+def test_write_to_a_pipe_is_read_live():
+    """-w - | httpsnoop -r -: each exchange comes out while the capture runs on."""
+    w = subprocess.Popen([sys.argv[1], "-p", str(PY.pid), "-w", "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    r = subprocess.Popen([sys.argv[1], "-r", "-", "-j"], stdin=w.stdout,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    w.stdout.close()
+    try:
+        assert b"httpsnoop: tracing " in w.stderr.readline()
+        curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+        ready, _, _ = select.select([r.stdout], [], [], 5)
+        assert ready, "nothing read from the pipe while the capture runs"
+        one([json.loads(r.stdout.readline())], target="/a.txt", status=200)
+    finally:
+        w.send_signal(signal.SIGINT)
+        w.wait(timeout=20)
+        r.wait(timeout=20)
+    assert w.returncode == 0 and r.returncode == 0, (w.returncode, r.returncode)
+
+
+def test_write_error_is_an_error():
+    s = Snoop("-p", PY.pid, "-w", "/dev/full", json_out=False)
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    s.p.wait(timeout=10)	# it stops by itself
+    s.stop(settle=0)
+    assert s.rc == 1, (s.rc, s.stderr)
+    assert "httpsnoop: writing /dev/full: No space left on device" in s.stderr, s.stderr
 
 
 def serve_once(handler):
