@@ -52,7 +52,7 @@ static int has_caps(void)
 	return (data[1].effective & (1u << (bpf - 32))) && (data[1].effective & (1u << (perfmon - 32)));
 }
 
-static const char *tracefs_dir(void)
+const char *hs_tracefs_dir(void)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	struct stat st;
@@ -116,7 +116,7 @@ int hs_capture_check(char *why, size_t whylen)
 			 "with CONFIG_DEBUG_INFO_BTF=y is needed");
 		return -ENOTSUP;
 	}
-	tfs = tracefs_dir();
+	tfs = hs_tracefs_dir();
 	if (!tfs) {
 		snprintf(why, whylen, "tracefs is not available and could not be mounted: "
 			 "try 'mount -t tracefs nodev /sys/kernel/tracing'");

@@ -52,6 +52,8 @@ void hs_capture_unfollow(struct hs_capture *c, uint32_t tid);
  * (30-100 ms on the test VMs), which would stall decoding when -f forgets an exited
  * process. hs_capture_free() waits for all of them. NULL is ignored. */
 void hs_link_reap(struct bpf_link *l);
+/* Where tracefs is mounted (mounted at /sys/kernel/tracing when it was not), or NULL. */
+const char *hs_tracefs_dir(void);
 /* Links handed to hs_link_reap() and not destroyed yet. */
 size_t hs_link_reaping(void);
 /* Kernel-side counters summed over CPUs (enum hs_counter). */

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -48,8 +51,11 @@ struct elf_entry {
 struct attachment {
 	uint64_t dev, ino;
 	int pid;
+	int inherit;			/* through tracefs events: ev[i], inh[i] of links[i] */
 	size_t nlinks;
 	struct bpf_link *links[PLAN_MAX];
+	unsigned ev[PLAN_MAX];
+	int inh[PLAN_MAX];
 };
 
 struct pid_name {
@@ -73,6 +79,9 @@ struct hs_tls {
 	size_t seen_cap, nseen;
 	struct pid_name names[NAME_CACHE];
 	size_t next_name;
+	uint32_t *inherit;		/* -f: the pids whose probes their children inherit */
+	size_t ninherit;
+	unsigned next_ev;		/* tracefs events made: the next one's number */
 };
 
 /* Grow *arr (of *cap elements of size sz) to hold n + 1. */
@@ -310,10 +319,120 @@ static int attached(const struct hs_tls *t, uint64_t dev, uint64_t ino, int pid)
 	return 0;
 }
 
+/* -f: the tracefs group of this process's uprobe events */
+#define EV_GROUP "httpsnoop_%d"
+
+/* Adds (or with '-' removes) a uprobe event: one line written to tracefs's uprobe_events. */
+static int uprobe_event(const char *def)
+{
+	const char *tfs = hs_tracefs_dir();
+	char p[96];
+	int fd, err = 0;
+
+	if (!tfs)
+		return -ENOENT;
+	snprintf(p, sizeof(p), "%s/uprobe_events", tfs);
+	fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, def, strlen(def)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void uprobe_event_del(unsigned ev)
+{
+	char def[64];
+
+	snprintf(def, sizeof(def), "-:" EV_GROUP "/p%u\n", getpid(), ev);
+	uprobe_event(def);
+}
+
+/* -f: a probe the processes pid starts inherit. A uprobe made through the perf PMU (what
+ * libbpf does) cannot be: the kernel would read its path again at fork, from the memory of
+ * the process forking. A tracefs uprobe event is found by number, so a child gets its own
+ * copy of a perf event on it as it is made, and its first SSL_read is seen. Hooking the
+ * child from user space, once told of the fork, takes milliseconds: a server that forks per
+ * connection has often read the request by then.
+ * Two perf events per probe: an inherited one that only counts, so the kernel lets the
+ * children's calls through, and one with the program, not inherited. The program runs for
+ * every perf event of the tracefs event; a child's copy of an event that had the program
+ * would take it away from all of them when the child exits. */
+static struct bpf_link *attach_inherited(struct hs_tls *t, struct bpf_program *prog, int pid,
+					 const char *path, uint64_t off, int ret, unsigned *ev,
+					 int *inh)
+{
+	struct perf_event_attr pa = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(pa) };
+	char def[400], p[128], num[24] = "";
+	struct bpf_link *l = NULL;
+	int fd, err;
+
+	*ev = t->next_ev++;
+	*inh = -1;
+	if (strpbrk(path, " \t\n"))
+		return errno = EINVAL, NULL;
+	snprintf(def, sizeof(def), "%c:" EV_GROUP "/p%u %s:0x%llx\n", ret ? 'r' : 'p', getpid(),
+		 *ev, path, (unsigned long long)off);
+	err = uprobe_event(def);
+	if (err)
+		return errno = -err, NULL;
+	snprintf(p, sizeof(p), "%s/events/" EV_GROUP "/p%u/id", hs_tracefs_dir(), getpid(), *ev);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, num, sizeof(num) - 1) < 0)
+			num[0] = 0;
+		close(fd);
+	}
+	pa.config = strtoull(num, NULL, 10);
+	pa.inherit = 1;
+	if (pa.config)
+		*inh = syscall(__NR_perf_event_open, &pa, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	pa.inherit = 0;
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	fd = *inh >= 0 ? syscall(__NR_perf_event_open, &pa, pid, -1, -1, PERF_FLAG_FD_CLOEXEC) : -1;
+	if (fd >= 0 && !(l = bpf_program__attach_perf_event(prog, fd)))
+		close(fd);
+	if (!l) {
+		err = errno;
+		if (*inh >= 0)
+			close(*inh);
+		uprobe_event_del(*ev);
+		errno = err;
+	}
+	return l;
+}
+
 static void detach(struct attachment *a)
 {
-	while (a->nlinks)
-		hs_link_reap(a->links[--a->nlinks]);
+	while (a->nlinks) {
+		a->nlinks--;
+		if (!a->inherit) {
+			hs_link_reap(a->links[a->nlinks]);
+			continue;
+		}
+		/* the event goes once no perf event uses it: after its link, not in the reaper */
+		close(a->inh[a->nlinks]);
+		bpf_link__destroy(a->links[a->nlinks]);
+		uprobe_event_del(a->ev[a->nlinks]);
+	}
+}
+
+static int inherits(const struct hs_tls *t, int pid)
+{
+	for (size_t i = 0; i < t->ninherit; i++)
+		if ((int)t->inherit[i] == pid)
+			return 1;
+	return 0;
+}
+
+int hs_tls_inherited(const struct hs_tls *t, uint32_t pid)
+{
+	for (size_t i = 0; t && i < t->natts; i++)
+		if (t->atts[i].pid == (int)pid && t->atts[i].inherit)
+			return 1;
+	return 0;
 }
 
 /* Attaches the probes of one file for pid (-1: every process). All or nothing. */
@@ -354,7 +473,8 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 	if (err)
 		return err;
 	a = &t->atts[t->natts];
-	*a = (struct attachment){ .dev = e->dev, .ino = e->ino, .pid = pid };
+	*a = (struct attachment){ .dev = e->dev, .ino = e->ino, .pid = pid,
+				  .inherit = pid > 0 && inherits(t, pid) };
 	s->bss->openssl_attached = 1;
 	for (size_t i = 0; i < nplan; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
@@ -362,7 +482,19 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 
 		if (!plan[i].off)
 			continue;
-		l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, plan[i].off, &uo);
+		l = NULL;
+		if (a->inherit) {
+			l = attach_inherited(t, plan[i].prog, pid, path, plan[i].off, plan[i].ret,
+					     &a->ev[a->nlinks], &a->inh[a->nlinks]);
+			if (!l && !a->nlinks) {
+				/* no tracefs uprobe events: libbpf's probes, which are not inherited */
+				a->inherit = 0;
+				t->ninherit = 0;
+			}
+		}
+		if (!l && !a->inherit)
+			l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, plan[i].off,
+							    &uo);
 		if (!l) {
 			err = errno ? -errno : -EINVAL;
 			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s",
@@ -745,7 +877,8 @@ void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid)
 	if (t->system_wide)
 		return;
 	for (size_t i = 0; i < t->natts; i++) {
-		if (t->atts[i].pid == (int)pid)
+		/* inherited probes stay for the children, which may outlive it, until the end */
+		if (t->atts[i].pid == (int)pid && !t->atts[i].inherit)
 			detach(&t->atts[i]);
 		else
 			t->atts[n++] = t->atts[i];
@@ -781,6 +914,15 @@ int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs
 			err = -ENOMEM;
 			goto cleanup;
 		}
+	}
+	if (o->inherit && o->npids) {
+		t->inherit = malloc(o->npids * sizeof(*t->inherit));
+		if (!t->inherit) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		memcpy(t->inherit, o->pids, o->npids * sizeof(*t->inherit));
+		t->ninherit = o->npids;
 	}
 	err = hs_tls_rescan(t);
 	if (err < 0)
@@ -856,6 +998,7 @@ void hs_tls_free(struct hs_tls *t)
 	for (size_t i = 0; i < t->natts; i++)
 		detach(&t->atts[i]);
 	free(t->atts);
+	free(t->inherit);
 	free(t->elfs);
 	free(t->targets);
 	free(t->seen);
