@@ -31,9 +31,7 @@
 #define MAX_REAPING 64
 #define MAX_REDACT 64
 
-/* FORK_INHERITED: a child with the OpenSSL probes of the process it came from (see
- * hs_tls_inherited()) until it runs a new program */
-enum forked { NOT_FORKED = 0, FORK_HOOKED, FORK_UNHOOKED, FORK_INHERITED };
+enum forked { NOT_FORKED = 0, FORK_HOOKED, FORK_UNHOOKED };
 
 static volatile sig_atomic_t stop;
 
@@ -200,7 +198,7 @@ static void hook_tls(struct app *a, uint32_t pid)
  * by its process already; a process becomes a target, with its TLS libraries hooked. */
 static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 {
-	size_t i, j, hooked = 0;
+	size_t i, hooked = 0;
 
 	if (hs_proc_tgid(tid) != tid) {
 		hs_capture_unfollow(a->cap, tid);	/* a thread, or gone already */
@@ -212,14 +210,7 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 		return;
 	}
 	a->alive++;
-	if ((j = target_index(a, pid)) != SIZE_MAX &&
-	    (a->forked[j] == FORK_INHERITED || hs_tls_inherited(a->tls, pid))) {
-		a->forked[i] = FORK_INHERITED;
-		if (a->gotls)
-			hs_gotls_attach_pid(a->gotls, tid);
-		return;
-	}
-	for (j = 0; j < a->npids; j++)
+	for (size_t j = 0; j < a->npids; j++)
 		hooked += a->pids[j] && a->forked[j] == FORK_HOOKED;
 	if (hooked == MAX_HOOKED_FORKS || hs_link_reaping() > MAX_REAPING) {
 		a->forked[i] = FORK_UNHOOKED;
@@ -244,11 +235,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 		hs_gotls_attach_all(a->gotls, r->pid);
 	/* -f: a target ran a new program: its TLS libraries are others now */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow &&
-	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED) {
-		if (a->forked[i] == FORK_INHERITED)
-			a->forked[i] = FORK_HOOKED;	/* probes of its own for its own children */
+	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED)
 		hook_tls(a, r->pid);
-	}
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);
 	/* a traced process ended: stop when none is left, like strace -p */

@@ -32,7 +32,7 @@ struct hs_tls_opts {
 	size_t npids;
 	int probe_only;		/* benchmark baseline: probes only count, syscall hooks detached */
 	int inherit;		/* -f: the probes of pids are inherited by the processes they
-				 * start from then on, at fork */
+				 * start from then on, at fork (which are hooked too: see tls.c) */
 };
 
 enum hs_tls_counter {
@@ -56,9 +56,6 @@ int hs_tls_rescan(struct hs_tls *t);
 /* With a PID filter: looks at pid (a new target, or one that called execve) and attaches to
  * the OpenSSL it maps. Returns the number of new attachments or -errno. */
 int hs_tls_add_pid(struct hs_tls *t, uint32_t pid);
-/* Whether pid's OpenSSL probes are inherited by its children (hs_tls_opts.inherit): a child
- * that has not run a new program needs no probes of its own. */
-int hs_tls_inherited(const struct hs_tls *t, uint32_t pid);
 /* With a PID filter: pid has exited; its probes are detached and its target dropped. */
 void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid);
 /* The targets, in the order they were found. Valid until the next call into t. */

@@ -267,6 +267,65 @@ time.sleep(30)
     assert took < 15, took
 
 
+# A TLS server that forks per connection: the child makes the handshake and reads the
+# request at once, before user space could have hooked it.
+FORKING_TLS = f"""
+import os, signal, socket, ssl
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("{TLS_DIR}/cert.pem", "{TLS_DIR}/key.pem")
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+print(ls.getsockname()[1], flush=True)
+while True:
+    c, _ = ls.accept()
+    if os.fork() == 0:
+        ls.close()
+        s = ctx.wrap_socket(c, server_side=True)
+        s.recv(65536)
+        body = b"forked %d" % os.getpid()
+        s.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n"
+                  % len(body) + body)
+        s.close()
+        os._exit(0)
+    c.close()
+"""
+
+
+def test_follow_forks_tls_server_forking_per_connection():
+    """Each child inherits the OpenSSL probes at fork: its first request is seen although it
+    is read before user space could hook the child."""
+    # what a killed httpsnoop (its pid is no httpsnoop now) left in tracefs is removed
+    events = "/sys/kernel/tracing/uprobe_events"
+    stale = f"httpsnoop_{os.getpid()}/p0"
+    fd = os.open(events, os.O_WRONLY | os.O_APPEND)
+    os.write(fd, f"p:{stale} /usr/bin/true:0x100\n".encode())
+    os.close(fd)
+    srv = subprocess.Popen([sys.executable, "-c", FORKING_TLS], stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        port = int(srv.stdout.readline())
+        s = Snoop("-p", srv.pid, "-f", "-vv")
+        assert stale not in open(events).read()
+        for i in range(20):
+            subprocess.run(["curl", "-sk", "-o", "/dev/null", f"https://127.0.0.1:{port}/n{i}"],
+                           check=True, timeout=10)
+        ex = s.stop()
+    finally:
+        srv.kill()
+        srv.wait()
+    pids = set()
+    for i in range(20):
+        e = one(ex, method="GET", target=f"/n{i}", status=200)
+        assert e["connection"]["tls"] and e["connection"]["role"] == "server", e
+        assert e["response"]["body"]["text"] == f"forked {e['process']['pid']}", e
+        pids.add(e["process"]["pid"])
+    assert len(pids) == 20 and srv.pid not in pids, pids
+    assert "httpsnoop_" not in open(events).read(), "uprobe events left after the end"
+
+
 def test_follow_forks_needs_pids():
     p = subprocess.run([sys.argv[1], "-f"], capture_output=True, text=True)
     assert p.returncode == 2 and "-f follows the processes given with -p" in p.stderr, p.stderr
