@@ -810,8 +810,8 @@ done:
 	hs_conns_free(a.conns);
 	hs_output_free(a.out);
 	if (a.out_err && a.out_err != -EPIPE) {
-		fprintf(stderr, "httpsnoop: writing %s: %s\n", wpath ? wpath : "output",
-			strerror(-a.out_err));
+		fprintf(stderr, "httpsnoop: writing %s: %s\n",
+			wpath && strcmp(wpath, "-") ? wpath : "output", strerror(-a.out_err));
 		ret = 1;
 	}
 	return ret;
