@@ -137,12 +137,19 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 		   uint64_t ts, void *ctx)
 {
 	struct app *a = ctx;
-	int err = hs_output_raw(a->out, ci, dir, data, len, ts);
+	int err;
 
+	/* -c counts reads and writes here, as tcpdump counts packets */
+	if (a->out_err || (a->count && a->printed >= a->count))
+		return;
+	err = hs_output_raw(a->out, ci, dir, data, len, ts);
 	if (err) {
 		a->out_err = err;
 		stop = 1;
+		return;
 	}
+	if (++a->printed == a->count)
+		stop = 1;
 }
 
 static void report_tls(struct app *a);
@@ -800,7 +807,9 @@ done:
 			fprintf(stderr, "%llu record%s written\n", (unsigned long long)a.written,
 				a.written == 1 ? "" : "s");
 		else
-			fprintf(stderr, "%ld exchange%s printed\n", a.printed, a.printed == 1 ? "" : "s");
+			fprintf(stderr, "%ld %s printed\n", a.printed,
+				raw ? (a.printed == 1 ? "read or write" : "reads and writes")
+				    : (a.printed == 1 ? "exchange" : "exchanges"));
 		fprintf(stderr, "%llu records captured, %llu lost (%llu bytes), %llu bytes not captured\n",
 			(unsigned long long)(a.wfile ? a.written : st->records),
 			(unsigned long long)cnt[HS_CNT_LOST_RECORDS],

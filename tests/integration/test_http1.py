@@ -212,6 +212,15 @@ def test_raw_mode_shows_bytes():
     assert b"GET /a.txt HTTP/1.1\r\n" in data, data[:200]
     assert b"hello from a\n" in data
 
+    # -c counts reads and writes, as tcpdump -c counts packets: the request read is one
+    s = Snoop("-p", PY.pid, "--raw", "-c", "1")
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    s.p.wait(timeout=10)
+    recs = s.stop(settle=0)
+    assert s.rc == 0 and len(recs) == 1, (s.rc, recs)
+    assert base64.b64decode(recs[0]["base64"]).startswith(b"GET /a.txt "), recs
+    assert "1 read or write printed" in s.stderr, s.stderr
+
 
 def test_sendfile_bytes_are_counted_not_captured():
     # nginx sends static files with sendfile(): those bytes never pass through user memory.
