@@ -902,11 +902,16 @@ void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid)
 	if (t->system_wide)
 		return;
 	for (size_t i = 0; i < t->natts; i++) {
-		/* inherited probes stay for the children, which may outlive it, until the end */
-		if (t->atts[i].pid == (int)pid && !t->atts[i].inherit)
-			detach(&t->atts[i]);
-		else
+		if (t->atts[i].pid != (int)pid) {
 			t->atts[n++] = t->atts[i];
+		} else if (t->atts[i].inherit) {
+			/* its children, which may outlive it, keep them until the end; a process
+			 * that reuses the pid is not taken for hooked */
+			t->atts[i].pid = 0;
+			t->atts[n++] = t->atts[i];
+		} else {
+			detach(&t->atts[i]);
+		}
 	}
 	t->natts = n;
 	n = 0;
