@@ -24,8 +24,10 @@ ROOT = cgroup2_root()
 assert ROOT, "no cgroup v2 hierarchy mounted"
 BASE = os.path.join(ROOT, f"hs-test-{os.getpid()}.slice")
 os.makedirs(BASE, exist_ok=True)
-ID = "ab1" + secrets.token_hex(32)[3:]
-OTHER_ID = "ab2" + secrets.token_hex(32)[3:]
+# two ids with a prefix of their own: cgroups a killed run left behind never share it
+PREFIX = secrets.token_hex(4)
+ID = PREFIX + "1" + secrets.token_hex(32)[9:]
+OTHER_ID = PREFIX + "2" + secrets.token_hex(32)[9:]
 
 
 def container(cid):
@@ -84,7 +86,7 @@ def test_container_prefix_captures_only_the_container():
 
 
 def test_container_errors():
-    p = subprocess.run([sys.argv[1], "--container", "ab"], capture_output=True, text=True)
+    p = subprocess.run([sys.argv[1], "--container", PREFIX], capture_output=True, text=True)
     assert p.returncode == 1, p
     assert "ambiguous" in p.stderr and ID[:12] in p.stderr and OTHER_ID[:12] in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1, p.stderr
