@@ -632,6 +632,12 @@ int main(int argc, char **argv)
 				"of its own to trace\n", tgid, comm);
 			return 1;
 		}
+		if (hs_proc_exited(tgid)) {
+			hs_proc_comm(tgid, comm, sizeof(comm));
+			fprintf(stderr, "httpsnoop: pid %u (%s) has exited (a zombie its parent has "
+				"not reaped): there is nothing left to trace\n", tgid, comm);
+			return 1;
+		}
 		/* a thread id, as top -H and ps -L show them: its process is what can be traced */
 		if (tgid != a.pids[i]) {
 			hs_proc_comm(tgid, comm, sizeof(comm));

@@ -81,6 +81,27 @@ int hs_proc_kthread(uint32_t pid)
 	return !!(flags & PF_KTHREAD);
 }
 
+int hs_proc_exited(uint32_t pid)
+{
+	char line[512], task[64];
+	const char *s = stat_fields(pid, line, sizeof(line));
+	struct dirent *de;
+	int threads = 0;
+	DIR *d;
+
+	if (!s || (s[1] != 'Z' && s[1] != 'X'))
+		return 0;
+	/* a leader that ended while its other threads run shows Z too */
+	snprintf(task, sizeof(task), "/proc/%u/task", pid);
+	d = opendir(task);
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		threads += de->d_name[0] != '.';
+	closedir(d);
+	return threads <= 1;
+}
+
 uint32_t hs_proc_next(DIR *d)
 {
 	struct dirent *de;

@@ -15,6 +15,9 @@ uint32_t hs_proc_tgid(uint32_t pid);
 uint32_t hs_proc_ppid(uint32_t pid);
 /* Whether pid is a kernel thread: it makes no system call and has no socket of its own. */
 int hs_proc_kthread(uint32_t pid);
+/* Whether pid has exited and waits for its parent to reap it (a zombie): it has nothing
+ * left to trace. */
+int hs_proc_exited(uint32_t pid);
 /* The next process id in d (opendir("/proc")) other than this process's, 0 at the end. */
 uint32_t hs_proc_next(DIR *d);
 /* Whether pid holds an io_uring instance (an fd to it): socket I/O it submits there makes no

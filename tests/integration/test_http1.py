@@ -439,6 +439,22 @@ def test_missing_pid_is_an_error():
                            text=True, timeout=30)
         assert p.returncode == 1 and p.stderr.endswith(
             ") is a kernel thread: it has no sockets of its own to trace\n"), p.stderr
+    # a process that has exited and waits to be reaped: nothing could ever come
+    zombie = subprocess.Popen(["true"])
+    while open(f"/proc/{zombie.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.01)
+    p = subprocess.run([sys.argv[1], "-p", str(zombie.pid)], capture_output=True, text=True,
+                       timeout=30)
+    zombie.wait()
+    assert p.returncode == 1 and f"pid {zombie.pid} (true) has exited" in p.stderr, p.stderr
+    # but a process whose main thread ended while another one runs is traced
+    lone = Proc([sys.executable, "-c", "import threading, time\n"
+                 "threading.Thread(target=time.sleep, args=(60,)).start()\n"
+                 "import ctypes; ctypes.CDLL(None).pthread_exit(None)"])
+    while open(f"/proc/{lone.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.01)
+    Snoop("-p", lone.pid).stop(settle=0)
+    lone.stop()
 
 
 def kernel_thread(pid):
