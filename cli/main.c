@@ -115,12 +115,18 @@ static long parse_num(const char *s, long min, long max, const char *what)
 	return v;
 }
 
+/* Nothing more goes out: an output error, or -c reached. */
+static int finished(const struct app *a)
+{
+	return a->out_err || (a->count && a->printed >= a->count);
+}
+
 static void on_exchange(const struct hs_exchange *ex, void *ctx)
 {
 	struct app *a = ctx;
 	int err;
 
-	if (a->out_err || (a->count && a->printed >= a->count))
+	if (finished(a))
 		return;
 	/* with -w, exchanges are decoded only for -c, and counted, not printed */
 	err = a->wfile ? 0 : hs_output_exchange(a->out, ex);
@@ -140,7 +146,7 @@ static void on_raw(const struct hs_conninfo *ci, int dir, const uint8_t *data, s
 	int err;
 
 	/* -c counts reads and writes here, as tcpdump counts packets */
-	if (a->out_err || (a->count && a->printed >= a->count))
+	if (finished(a))
 		return;
 	err = hs_output_raw(a->out, ci, dir, data, len, ts);
 	if (err) {
@@ -265,7 +271,7 @@ static void on_record(const void *data, size_t size, void *ctx)
 		int err;
 
 		/* -c: the file ends with the exchange that made the count */
-		if (a->out_err || (a->count && a->printed >= a->count))
+		if (finished(a))
 			return;
 		err = hs_recfile_write(a->wfile, data, size);
 		if (err) {
@@ -626,16 +632,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "httpsnoop: no process with pid %u\n", a.pids[i]);
 			return 1;
 		}
-		if (hs_proc_kthread(tgid)) {
+		const char *untraceable =
+			hs_proc_kthread(tgid) ? "is a kernel thread: it has no sockets of its own "
+						"to trace" :
+			hs_proc_exited(tgid) ? "has exited (a zombie its parent has not reaped): "
+					       "there is nothing left to trace" : NULL;
+
+		if (untraceable) {
 			hs_proc_comm(tgid, comm, sizeof(comm));
-			fprintf(stderr, "httpsnoop: pid %u (%s) is a kernel thread: it has no sockets "
-				"of its own to trace\n", tgid, comm);
-			return 1;
-		}
-		if (hs_proc_exited(tgid)) {
-			hs_proc_comm(tgid, comm, sizeof(comm));
-			fprintf(stderr, "httpsnoop: pid %u (%s) has exited (a zombie its parent has "
-				"not reaped): there is nothing left to trace\n", tgid, comm);
+			fprintf(stderr, "httpsnoop: pid %u (%s) %s\n", tgid, comm, untraceable);
 			return 1;
 		}
 		/* a thread id, as top -H and ps -L show them: its process is what can be traced */
@@ -780,9 +785,8 @@ int main(int argc, char **argv)
 		flush_output(&a);
 	}
 	/* what is already in the ring still belongs to this run */
-	if (!a.out_err && !(a.count && a.printed >= a.count))
-		while (hs_capture_poll(c, 0) > 0 && !(a.count && a.printed >= a.count))
-			;
+	while (!finished(&a) && hs_capture_poll(c, 0) > 0)
+		;
 	hs_capture_counters(c, cnt);
 	if (a.tls) {
 		uint64_t tc[HS_TLS_CNT_MAX] = { 0 };
