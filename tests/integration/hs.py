@@ -7,8 +7,10 @@ test_*; run_tests() runs them and prints a summary.
 Under CI=true a test that cannot run (not root, BPF cannot load) FAILS; elsewhere the whole
 file is skipped with exit code 77 (meson's skip code) and the reason.
 """
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -175,11 +177,18 @@ class Proc:
                 self.p.kill()
 
 
+def tmpdir(prefix):
+    """A directory anyone may read (servers drop privileges), removed when the tests end."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
+    return d
+
+
 def nginx(conf_body, tls=False, http2=False):
     """Start nginx with its own prefix and config on a loopback port; returns (port, master,
     worker pid list, prefix dir). http2: serve HTTP/2 (over TLS: ALPN h2; else h2c)."""
-    d = tempfile.mkdtemp(prefix="hs-nginx-")
-    os.chmod(d, 0o755)
+    d = tmpdir("hs-nginx-")
     port = free_port()
     for sub in ("logs", "tmp", "html"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)

@@ -14,12 +14,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hs import (Proc, Snoop, find, free_port, header, nginx, one, require_root_bpf,  # noqa: E402
-                run_tests, wait_port)
+                run_tests, tmpdir, wait_port)
 
 require_root_bpf()
 
-WWW = "/tmp/hs-www-%d" % os.getpid()
-os.makedirs(WWW, exist_ok=True)
+WWW = tmpdir("hs-www-")
 BIG = bytes((i * 7 + 13) % 251 for i in range(1 << 20))	# 1 MiB, not text
 with open(os.path.join(WWW, "big.bin"), "wb") as f:
     f.write(BIG)
@@ -625,7 +624,7 @@ def test_non_root_is_a_clear_error():
 
 def test_exits_when_target_exits():
     for write in (False, True):	# also when saving records with -w
-        path = f"/tmp/hs-exit-{os.getpid()}.hsnoop"
+        path = f"{WWW}/exit.hsnoop"
         port = free_port()
         srv = Proc([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                     "--directory", WWW])
@@ -648,7 +647,7 @@ def test_exits_when_target_exits():
 
 
 def test_write_then_read_file():
-    path = f"/tmp/hs-cap-{os.getpid()}.hsnoop"
+    path = f"{WWW}/cap.hsnoop"
     s = Snoop("-p", PY.pid, "-w", path, json_out=False)
     curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
     s.stop()

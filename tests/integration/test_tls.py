@@ -8,18 +8,16 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hs import (Proc, Snoop, find, free_port, make_cert, nginx, one,  # noqa: E402
-                require_root_bpf, run_tests, wait_port)
+                require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
 
 BIG = bytes((i * 7 + 13) % 251 for i in range(1 << 20))	# 1 MiB, not text
-TMP = tempfile.mkdtemp(prefix="hs-tls-")
-os.chmod(TMP, 0o755)
+TMP = tmpdir("hs-tls-")
 make_cert(TMP)
 CERT, KEY = f"{TMP}/cert.pem", f"{TMP}/key.pem"
 with open(f"{TMP}/a.txt", "w") as f:
