@@ -144,28 +144,3 @@ SEC("uprobe")
 int go_read_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_INGRESS); }
 SEC("uprobe")
 int go_write_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_EGRESS); }
-
-/* Set after load by user space when every process is traced: report each execve() at once
- * (forced wake-up), so the probes of a new Go program can be attached before its first
- * request in most cases. */
-volatile __u8 gotls_follow_exec = 0;
-
-SEC("tracepoint/sched/sched_process_exec")
-int go_process_exec(void *ctx)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	struct hs_rec r = {};
-
-	if (!gotls_follow_exec || !traced(id))
-		return 0;
-	r.type = HS_REC_EXEC;
-	r.ts_ns = bpf_ktime_get_ns();
-	r.cgroup_id = bpf_get_current_cgroup_id();
-	r.pid = id >> 32;
-	r.tid = (u32)id;
-	r.fd = -1;
-	bpf_get_current_comm(r.comm, sizeof(r.comm));
-	if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
-		count(HS_CNT_LOST_RECORDS, 1);
-	return 0;
-}

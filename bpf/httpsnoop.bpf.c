@@ -990,5 +990,30 @@ int process_fork(struct trace_event_raw_sched_process_fork *ctx)
 	return 0;
 }
 
+/* Set after load by user space: report each execve() of a traced process at once (forced
+ * wake-up), so that the TLS probes of the new program (OpenSSL linked into it, as in node,
+ * or Go) can be attached before its first request in most cases. */
+volatile __u8 follow_exec = 0;
+
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct hs_rec r = {};
+
+	if (!follow_exec || !traced(id))
+		return 0;
+	r.type = HS_REC_EXEC;
+	r.ts_ns = bpf_ktime_get_ns();
+	r.cgroup_id = bpf_get_current_cgroup_id();
+	r.pid = id >> 32;
+	r.tid = (u32)id;
+	r.fd = -1;
+	bpf_get_current_comm(r.comm, sizeof(r.comm));
+	if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+		count(HS_CNT_LOST_RECORDS, 1);
+	return 0;
+}
+
 #include "openssl.bpf.h"
 #include "gotls.bpf.h"

@@ -243,9 +243,14 @@ static void on_record(const void *data, size_t size, void *ctx)
 	const struct hs_rec *r = data;
 	size_t i;
 
-	/* a new program in every-process mode: hook it if it is Go (before its first request) */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->gotls && !a->npids)
-		hs_gotls_attach_all(a->gotls, r->pid);
+	/* a new program in every-process mode: hook its TLS before its first request */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && !a->npids) {
+		if (a->tls)
+			hs_tls_add_pid(a->tls, r->pid);
+		if (a->gotls)
+			hs_gotls_attach_all(a->gotls, r->pid);
+		report_tls(a);
+	}
 	/* -f: a target ran a new program: its TLS libraries are others now */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow &&
 	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED)
@@ -266,6 +271,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 			hs_tls_forget_pid(a->tls, r->pid);
 		if (a->gotls)
 			hs_gotls_forget_pid(a->gotls, r->pid);
+	} else if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->tls) {
+		hs_tls_forget_pid(a->tls, r->pid);	/* no more looks at a new program */
 	}
 	if (a->wfile) {
 		int err;
@@ -741,12 +748,10 @@ int main(int argc, char **argv)
 		hs_gotls_set_probe_only(a.gotls, 1);
 	for (size_t i = 0; a.gotls && i < a.npids; i++)
 		hs_gotls_attach_pid(a.gotls, a.pids[i]);
-	if (a.gotls && a.follow)
-		hs_gotls_follow_exec(a.gotls, 1);	/* EXEC records of the targets */
-	if (a.gotls && !a.npids) {
-		hs_gotls_follow_exec(a.gotls, 1);
+	if (a.follow || !a.npids)
+		hs_capture_follow_exec(c);	/* EXEC records */
+	if (a.gotls && !a.npids)
 		hs_gotls_attach_all(a.gotls, 0);
-	}
 	{
 		struct hs_tls_opts to = { .pids = a.pids, .npids = a.npids, .inherit = a.follow,
 					  .probe_only = !!getenv("HTTPSNOOP_TLS_PROBE_ONLY") }; /* bench/tls.sh */
@@ -767,16 +772,27 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
 
-	for (unsigned polls = 1; !stop; polls++) {
+	for (double scanned = hs_now_ms(), uring_told = scanned; !stop;) {
+		double now = hs_now_ms();
+		int wait = 100, later;
+
 		/* processes that load OpenSSL late, or start later */
-		if (a.tls && polls % (a.npids ? 10 : 50) == 0) {
+		if (a.tls && now - scanned >= (a.npids ? 1000 : 5000)) {
+			scanned = now;
 			hs_tls_rescan(a.tls);
 			report_tls(&a);
 		}
+		/* new programs' libraries, once the loader mapped them */
+		if (a.tls && (later = hs_tls_look_again(a.tls)) >= 0) {
+			report_tls(&a);
+			wait = later < wait ? later : wait;
+		}
 		/* a ring set up later */
-		if (polls % 50 == 0)
+		if (now - uring_told >= 5000) {
+			uring_told = now;
 			report_io_uring(&a);
-		err = hs_capture_poll(c, 100);
+		}
+		err = hs_capture_poll(c, wait);
 		if (err < 0) {
 			fprintf(stderr, "httpsnoop: reading records: %s\n", strerror(-err));
 			ret = 1;

@@ -265,6 +265,11 @@ void hs_capture_unfollow(struct hs_capture *c, uint32_t tid)
 	bpf_map__delete_elem(c->skel->maps.pids, &tid, sizeof(tid), 0);
 }
 
+void hs_capture_follow_exec(struct hs_capture *c)
+{
+	c->skel->bss->follow_exec = 1;
+}
+
 int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -48,6 +48,9 @@ int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out);
 /* -f: stop tracing task id tid that an HS_REC_FORK record announced (it is a thread, or
  * gone, or one process too many). */
 void hs_capture_unfollow(struct hs_capture *c, uint32_t tid);
+/* Asks for an HS_REC_EXEC record, with a wake-up, at each execve() of a traced process: the
+ * new program's TLS libraries are hooked from it. */
+void hs_capture_follow_exec(struct hs_capture *c);
 /* Destroys a probe's link on a helper thread: in the kernel each waits for a grace period
  * (30-100 ms on the test VMs), which would stall decoding when -f forgets an exited
  * process. hs_capture_free() waits for all of them. NULL is ignored. */

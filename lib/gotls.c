@@ -75,14 +75,6 @@ static void note(struct hs_gotls *g, const char *fmt, ...)
 	g->note(msg, g->ctx);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *ctx)
 {
 	struct hs_gotls *g = calloc(1, sizeof(*g));
@@ -219,7 +211,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 	struct hs_goinfo gi;
 	char path[64], comm[32], why[256], desc[256];
 	struct stat st;
-	double t0 = now_ms();
+	double t0 = hs_now_ms();
 	int err;
 
 	hs_proc_comm(pid, comm, sizeof(comm));
@@ -245,7 +237,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 		return err;
 	}
 	note(g, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
-	     2 + gi.read.nret, now_ms() - t0);
+	     2 + gi.read.nret, hs_now_ms() - t0);
 	return 1;
 }
 
@@ -289,7 +281,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	struct target *t;
 	struct stat st;
 	ssize_t n;
-	double t0 = now_ms();
+	double t0 = hs_now_ms();
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
@@ -320,7 +312,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	}
 	remember(g, pid, &g->t[g->nt - 1]);
 	note(g, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
-	     exe, pid, desc, 2 + gi.read.nret, now_ms() - t0);
+	     exe, pid, desc, 2 + gi.read.nret, hs_now_ms() - t0);
 	return 1;
 }
 
@@ -329,7 +321,7 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 	uint32_t p;
 	DIR *d;
 	int n = 0, nproc = 0;
-	double t0 = now_ms();
+	double t0 = hs_now_ms();
 	uint64_t hits, misses;
 
 	if (pid)
@@ -345,7 +337,7 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 	hs_goelf_cache_stats(g->cache, &hits, &misses);
 	note(g, "%d processes scanned, %llu executables analysed, %d Go TLS executable%s "
 	     "attached (%zu probes) in %.1f ms", nproc, (unsigned long long)misses, n,
-	     n == 1 ? "" : "s", g->probes, now_ms() - t0);
+	     n == 1 ? "" : "s", g->probes, hs_now_ms() - t0);
 	return n;
 }
 
@@ -386,14 +378,6 @@ void hs_gotls_forget_pid(struct hs_gotls *g, uint32_t pid)
 		bpf_map__delete_elem(g->skel->maps.go_procs, &pid, sizeof(pid), 0);
 	}
 	g->nt = n;
-}
-
-int hs_gotls_follow_exec(struct hs_gotls *g, int on)
-{
-	if (!g->skel->bss)
-		return -ENOTSUP;
-	g->skel->bss->gotls_follow_exec = on ? 1 : 0;
-	return 0;
 }
 
 int hs_gotls_set_probe_only(struct hs_gotls *g, int on)

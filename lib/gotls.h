@@ -33,10 +33,6 @@ void hs_gotls_forget_pid(struct hs_gotls *g, uint32_t pid);
  */
 int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid);
 
-/* Asks the kernel side for an HS_REC_EXEC record at each execve() of a traced process; hand
- * their pids to hs_gotls_attach_all() (every-process mode). */
-int hs_gotls_follow_exec(struct hs_gotls *g, int on);
-
 /* The Go version ("go1.19.8") of a process whose probes are attached; NULL otherwise. */
 const char *hs_gotls_lib(struct hs_gotls *g, uint32_t pid);
 

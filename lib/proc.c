@@ -1,8 +1,9 @@
-/* proc.c: what /proc tells about other processes. */
+/* proc.c: what /proc tells about other processes, and the clock their events are timed by. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -142,4 +143,12 @@ int hs_proc_io_uring(uint32_t pid)
 	}
 	closedir(d);
 	return found;
+}
+
+double hs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

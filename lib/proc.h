@@ -1,4 +1,4 @@
-/* proc.h: what /proc tells about other processes. */
+/* proc.h: what /proc tells about other processes, and the clock their events are timed by. */
 #ifndef HS_PROC_H
 #define HS_PROC_H
 
@@ -23,5 +23,7 @@ uint32_t hs_proc_next(DIR *d);
 /* Whether pid holds an io_uring instance (an fd to it): socket I/O it submits there makes no
  * system call that httpsnoop hooks. 0 no (or unknown), 1 yes. */
 int hs_proc_io_uring(uint32_t pid);
+/* CLOCK_MONOTONIC in milliseconds. */
+double hs_now_ms(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,19 @@ struct pid_name {
 
 #define NAME_CACHE 256
 
+/* Every-process mode: a process that just ran a new program is looked at again this many ms
+ * later: once the dynamic loader has mapped its libraries, then as it may load libssl itself
+ * (Python's import ssl); at most LATER_MAX wait, and an EXIT record ends a process's looks. */
+static const double later_ms[] = { 3, 25, 100, 400, 1500 };
+#define LATER_WAIT 2			/* ms: the least wait for one, so that they share wake-ups */
+#define LATER_MAX 64
+
+struct later {
+	uint32_t pid;
+	unsigned looks;			/* done after the first */
+	double exec;			/* hs_now_ms() at the first */
+};
+
 struct hs_tls {
 	struct httpsnoop_bpf *skel;
 	int system_wide;
@@ -82,6 +96,8 @@ struct hs_tls {
 	uint32_t *inherit;		/* -f: the pids whose probes their children inherit */
 	size_t ninherit;
 	unsigned next_ev;		/* tracefs events made: the next one's number */
+	struct later later[LATER_MAX];	/* every-process mode: looks still due, oldest first */
+	size_t nlater;
 };
 
 /* Grow *arr (of *cap elements of size sz) to hold n + 1. */
@@ -647,6 +663,22 @@ static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const 
 	tg->changed = 1;
 }
 
+/* Every-process mode: which library a process's plaintext comes from, kept for processes
+ * that have exited by the time their first record is decoded. */
+static void name_set(struct hs_tls *t, uint32_t pid, const char *name)
+{
+	size_t i = 0;
+
+	while (i < NAME_CACHE && t->names[i].pid != pid)
+		i++;
+	if (i == NAME_CACHE) {
+		i = t->next_name;
+		t->next_name = (t->next_name + 1) % NAME_CACHE;
+	}
+	t->names[i].pid = pid;
+	snprintf(t->names[i].name, sizeof(t->names[i].name), "%.31s", name);
+}
+
 /* Scans one process. With attach_pid -1 (every process), new files are attached for all
  * processes and each gets a target of its own; otherwise tg describes this process. */
 static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
@@ -686,6 +718,8 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		if (attached(t, m.dev, m.ino, attach_pid)) {
 			hooked = 1;
 			found = m;
+			if (!tg)
+				name_set(t, pid, base_name(m.path));
 			continue;
 		}
 		probe_path(pid, &m, path, sizeof(path));
@@ -716,6 +750,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		if (!tg) {
 			struct hs_tls_target *n = target_add(t, 0);
 
+			name_set(t, pid, lib);
 			if (n) {
 				hs_proc_comm(pid, n->comm, sizeof(n->comm));
 				target_set(n, HS_TLS_HOOKED, lib, m.path, "");
@@ -885,8 +920,15 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
 {
 	struct hs_tls_target *tg = NULL;
 
-	if (t->system_wide)
-		return 0;
+	if (t->system_wide) {
+		/* a new program: OpenSSL linked into it (node) is mapped already, a libssl
+		 * outside the usual directories (a container's) only once the loader ran */
+		if (seen_add(t, pid) < 0)
+			return -ENOMEM;
+		if (t->nlater < LATER_MAX)
+			t->later[t->nlater++] = (struct later){ pid, 0, hs_now_ms() };
+		return scan_pid(t, pid, -1, NULL);
+	}
 	for (size_t i = 0; i < t->ntargets && !tg; i++)
 		if (t->targets[i].pid == pid)
 			tg = &t->targets[i];
@@ -895,12 +937,51 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
 	return scan_target(t, tg);
 }
 
+static double later_due(const struct later *l)
+{
+	return l->exec + later_ms[l->looks];
+}
+
+int hs_tls_look_again(struct hs_tls *t)
+{
+	double now = hs_now_ms(), next = -1;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nlater; i++) {
+		struct later *l = &t->later[i];
+
+		if (later_due(l) <= now) {
+			/* most programs run for less than that: nothing to look at */
+			if (kill(l->pid, 0))
+				continue;
+			scan_pid(t, l->pid, -1, NULL);
+			if (++l->looks == sizeof(later_ms) / sizeof(later_ms[0]))
+				continue;
+		}
+		if (next < 0 || later_due(l) < next)
+			next = later_due(l);
+		t->later[n++] = *l;
+	}
+	t->nlater = n;
+	if (next < 0)
+		return -1;
+	return next - now < LATER_WAIT ? LATER_WAIT : (int)(next - now) + 1;
+}
+
 void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid)
 {
 	size_t n = 0;
 
-	if (t->system_wide)
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		if (t->names[i].pid == pid)
+			t->names[i].pid = 0;	/* the pid may come back for another program */
+	if (t->system_wide) {
+		for (size_t i = 0; i < t->nlater; i++)
+			if (t->later[i].pid != pid)
+				t->later[n++] = t->later[i];
+		t->nlater = n;
 		return;
+	}
 	for (size_t i = 0; i < t->natts; i++) {
 		if (t->atts[i].pid != (int)pid) {
 			t->atts[n++] = t->atts[i];
@@ -1012,9 +1093,7 @@ void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 found:
 		fclose(f);
 	}
-	t->names[t->next_name].pid = pid;
-	snprintf(t->names[t->next_name].name, sizeof(t->names[0].name), "%s", buf);
-	t->next_name = (t->next_name + 1) % NAME_CACHE;
+	name_set(t, pid, buf);
 }
 
 int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX])

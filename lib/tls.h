@@ -54,9 +54,15 @@ int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs
  * started since (every-process mode). Returns the number of new attachments or -errno. */
 int hs_tls_rescan(struct hs_tls *t);
 /* With a PID filter: looks at pid (a new target, or one that called execve) and attaches to
- * the OpenSSL it maps. Returns the number of new attachments or -errno. */
+ * the OpenSSL it maps. In every-process mode: pid has just called execve; it is looked at
+ * now and a few more times in its first seconds (hs_tls_look_again). Returns the number of
+ * new attachments or -errno. */
 int hs_tls_add_pid(struct hs_tls *t, uint32_t pid);
-/* With a PID filter: pid has exited; its probes are detached and its target dropped. */
+/* Every-process mode: the looks hs_tls_add_pid() left for later that are due. Returns the
+ * ms until the next one, -1 when none waits. */
+int hs_tls_look_again(struct hs_tls *t);
+/* pid has exited. With a PID filter, its probes are detached and its target dropped; in
+ * every-process mode, the looks left for it are. */
 void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid);
 /* The targets, in the order they were found. Valid until the next call into t. */
 struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);

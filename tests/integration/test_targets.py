@@ -8,7 +8,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hs import (Proc, Snoop, find, free_port, make_cert, one,  # noqa: E402
-                require_root_bpf, run_tests, wait_port)
+                require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
 
@@ -49,8 +49,7 @@ def serve(port, bind="127.0.0.1", cgroup=None):
 
 IN_PORT, OUT_PORT = free_port(), free_port()
 TLS_PORT = free_port()
-TLS_DIR = f"/tmp/hs-targets-tls-{os.getpid()}"
-os.makedirs(TLS_DIR, exist_ok=True)
+TLS_DIR = tmpdir("hs-targets-tls-")
 make_cert(TLS_DIR)
 TLS_SERVER = Proc([sys.executable, "-c", f"""
 import http.server, ssl
@@ -151,6 +150,48 @@ def test_whole_machine_tls_clients_started_later():
         assert len(clients) == 1 and len(servers) == 1, (target, got)
         assert clients[0]["process"]["comm"] == comm and clients[0]["connection"]["tls"]
         assert servers[0]["process"]["pid"] == TLS_SERVER.pid and servers[0]["connection"]["tls"]
+
+
+def test_whole_machine_tls_of_new_programs_outside_the_usual_libraries():
+    # Programs started after httpsnoop whose OpenSSL is not a libssl of the usual directories
+    # (those are hooked for every process at start): node carries it in its executable, and a
+    # copy of libssl.so.3 in a directory of its own stands for a container's. Each is hooked
+    # from its execve(); the periodic look for new processes (every 5 s) would come too late.
+    libdir = f"{TLS_DIR}/lib"
+    os.makedirs(libdir, exist_ok=True)
+    ssl_lib = subprocess.run([sys.executable, "-c", "import _ssl; print(_ssl.__file__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    libssl = next(line.split()[2] for line in subprocess.run(
+        ["ldd", ssl_lib], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.split()[0].startswith("libssl.so"))
+    copy = os.path.join(libdir, os.path.basename(libssl))
+    subprocess.run(["cp", libssl, copy], check=True)
+    url = f"https://127.0.0.1:{TLS_PORT}"
+    s = Snoop("-v", "--port", TLS_PORT)
+    t0 = time.time()
+    # imports ssl at once (the copy is mapped within ms), asks half a second later
+    py = subprocess.Popen([sys.executable, "-c",
+                           "import ssl, time, urllib.request as u; "
+                           "c = ssl._create_unverified_context(); time.sleep(0.5); "
+                           f"u.urlopen('{url}/?own-libssl', context=c).read()"],
+                          env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+    node = subprocess.Popen(["node", "-e", "process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; "
+                             f"setTimeout(() => fetch('{url}/?node').then(r => r.text()), 500)"],
+                            stderr=subprocess.DEVNULL)
+    assert py.wait(timeout=30) == 0 and node.wait(timeout=30) == 0
+    assert time.time() - t0 < 4, "the clients ran into the periodic look"
+    ex = s.stop()
+    for target, comm, lib in (("/?own-libssl", "python3", os.path.basename(libssl)),
+                              ("/?node", "node", "node")):
+        clients = [e for e in find(ex, method="GET", target=target, status=200)
+                   if e["connection"]["role"] == "client"]
+        assert len(clients) == 1, (target, [(e["request"]["target"], e["connection"]["role"],
+                                             e["process"]["comm"]) for e in ex])
+        c = clients[0]
+        assert c["process"]["comm"] == comm and c["connection"]["tls"], c
+        assert c["connection"]["tls_lib"] == lib, c["connection"]
+    assert f"every process: OpenSSL {os.path.basename(libssl)} hooked ({copy})" in s.stderr, \
+        s.stderr
 
 
 # A supervisor with a worker started before tracing, which waits on a pipe. On a line on
