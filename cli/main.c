@@ -527,7 +527,7 @@ int main(int argc, char **argv)
 	const char *wpath = NULL, *rpath = NULL;
 	FILE *rfile = NULL;
 	struct stat rst;
-	int opt, raw = 0, no_color = 0, ret = 0, err;
+	int opt, raw = 0, no_color = 0, ret = 0, err, out_fd = -1;
 	char why[512];
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t cnt[HS_CNT_MAX] = { 0 };
@@ -772,6 +772,13 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
 
+	/* a pipe or socket: its reader going away ends the run at once (| head -1) */
+	if (!a.wfile || a.wfile == stdout) {
+		struct stat st;
+
+		if (!fstat(STDOUT_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			out_fd = STDOUT_FILENO;
+	}
 	for (double scanned = hs_now_ms(), uring_told = scanned; !stop;) {
 		double now = hs_now_ms();
 		int wait = 100, later;
@@ -792,7 +799,11 @@ int main(int argc, char **argv)
 			uring_told = now;
 			report_io_uring(&a);
 		}
-		err = hs_capture_poll(c, wait);
+		err = hs_capture_poll(c, wait, out_fd);
+		if (err == -EPIPE) {
+			a.out_err = err;	/* as a write would have found: quietly */
+			break;
+		}
 		if (err < 0) {
 			fprintf(stderr, "httpsnoop: reading records: %s\n", strerror(-err));
 			ret = 1;
@@ -801,7 +812,7 @@ int main(int argc, char **argv)
 		flush_output(&a);
 	}
 	/* what is already in the ring still belongs to this run */
-	while (!finished(&a) && hs_capture_poll(c, 0) > 0)
+	while (!finished(&a) && hs_capture_poll(c, 0, -1) > 0)
 		;
 	hs_capture_counters(c, cnt);
 	if (a.tls) {

@@ -1,5 +1,6 @@
 /* capture.c: open -> configure -> load -> attach the embedded BPF skeleton, poll its ring. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -244,14 +245,19 @@ cleanup:
 	return err;
 }
 
-int hs_capture_poll(struct hs_capture *c, int timeout_ms)
+int hs_capture_poll(struct hs_capture *c, int timeout_ms, int out_fd)
 {
+	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(c->rb), .events = POLLIN },
+			       { .fd = out_fd } };
 	int err;
 
 	c->nread = 0;
-	err = ring_buffer__poll(c->rb, timeout_ms);
-	if (err < 0 && err != -EINTR)
-		return err;
+	/* only errors are asked of out_fd: a pipe reports one when its reader is gone */
+	err = poll(p, out_fd >= 0 ? 2 : 1, timeout_ms);
+	if (err < 0 && errno != EINTR)
+		return -errno;
+	if (out_fd >= 0 && (p[1].revents & (POLLERR | POLLHUP)))
+		return -EPIPE;
 	/* records are submitted without a wake-up until enough pile up, so a poll that
 	 * timed out must still read what is there */
 	err = ring_buffer__consume(c->rb);

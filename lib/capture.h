@@ -38,8 +38,10 @@ int hs_capture_check(char *why, size_t whylen);
 int hs_capture_sock_hooks(void);
 int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,
 		    void *ctx, char *why, size_t whylen);
-/* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno. */
-int hs_capture_poll(struct hs_capture *c, int timeout_ms);
+/* Waits up to timeout_ms for records and hands them to fn. Returns records read or -errno;
+ * -EPIPE as soon as out_fd (where the output goes, -1: not watched) is a pipe or socket
+ * whose reader has gone, as after "| head -1", without waiting for the next write. */
+int hs_capture_poll(struct hs_capture *c, int timeout_ms, int out_fd);
 struct bpf_map;
 struct bpf_link;
 

@@ -203,6 +203,29 @@ def test_text_output_and_count():
     assert f"python3[{PY.pid}]" in lines[0] or f"[{PY.pid}]" in lines[0], lines[0]
 
 
+def test_pipe_reader_gone_ends_the_run():
+    # httpsnoop | head -1: once the reader has gone, httpsnoop ends at once, not at the write
+    # of an exchange that may never come
+    p = subprocess.Popen([sys.argv[1], "-p", str(PY.pid)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        err = b""
+        while b"httpsnoop: tracing " not in err:
+            line = p.stderr.readline()
+            assert line, err
+            err += line
+        curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+        assert b" GET /a.txt " in p.stdout.readline()
+        p.stdout.close()
+        rc = p.wait(timeout=10)
+        err += p.stderr.read()
+    finally:
+        p.kill()
+        p.wait()
+    assert rc == 0 and b"1 exchange printed" in err, (rc, err)
+    assert b"writing" not in err, err	# a gone reader is not an error
+
+
 def test_raw_mode_shows_bytes():
     s = Snoop("-p", PY.pid, "--raw")
     curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
