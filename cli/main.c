@@ -251,8 +251,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 			hs_gotls_attach_all(a->gotls, r->pid);
 		report_tls(a);
 	}
-	/* -f: a target ran a new program: its TLS libraries are others now */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->follow &&
+	/* a target ran a new program: its TLS libraries are others now */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->npids &&
 	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED)
 		hook_tls(a, r->pid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
@@ -748,8 +748,7 @@ int main(int argc, char **argv)
 		hs_gotls_set_probe_only(a.gotls, 1);
 	for (size_t i = 0; a.gotls && i < a.npids; i++)
 		hs_gotls_attach_pid(a.gotls, a.pids[i]);
-	if (a.follow || !a.npids)
-		hs_capture_follow_exec(c);	/* EXEC records */
+	hs_capture_follow_exec(c);	/* EXEC records */
 	if (a.gotls && !a.npids)
 		hs_gotls_attach_all(a.gotls, 0);
 	{

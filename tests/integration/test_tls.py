@@ -469,6 +469,26 @@ def test_node_https_client():
     assert len({e["connection"]["local"]["port"] for e in got}) == 1
 
 
+EXEC_JS = r"""
+setTimeout(() => require('https').get(
+  {host: '127.0.0.1', port: +process.argv[2], path: '/a.txt?after-exec', rejectUnauthorized: false},
+  res => { res.resume(); res.on('end', () => process.exit(res.statusCode === 200 ? 0 : 2)); }), 300);
+"""
+
+
+def test_target_that_runs_a_new_program():
+    # a -p target whose libssl is hooked runs node in its place (execve, same pid): node's
+    # own OpenSSL is hooked from the exec, and the request node makes is decoded
+    p = gated([sys.executable, "-c", "import os, ssl, sys; sys.stdin.readline(); "
+               f"os.execvp('node', ['node', '-e', {EXEC_JS!r}, 'x', '{NGX_PORT}'])"])
+    s = Snoop("-p", p.pid, "-v")
+    go(p)
+    ex = s.stop()
+    check(one(ex, method="GET", target="/a.txt?after-exec", status=200), "client", NGX_PORT,
+          "node", p.pid)
+    assert f"pid {p.pid} (node): OpenSSL node hooked" in s.stderr, s.stderr
+
+
 def test_openssl_s_server_www_and_s_client():
     port = free_port()
     srv = Proc(["openssl", "s_server", "-www", "-quiet", "-accept", str(port),
