@@ -547,6 +547,8 @@ int main(int argc, char **argv)
 		case OPT_COMM:
 			if (cap.ncomms >= MAX_FILTERS)
 				usage_error("too many --comm names (at most 256): %s", optarg);
+			if (!optarg[0])
+				usage_error("not a command name: '%s'", optarg);
 			comms[cap.ncomms++] = optarg;
 			break;
 		case OPT_PORT:

@@ -397,7 +397,8 @@ def test_memory_bounded_with_many_short_lived_processes():
 
 
 def test_filter_option_errors():
-    for args, word in ((["--port", "70000"], "port"), (["--host", "nope"], "address")):
+    for args, word in ((["--port", "70000"], "port"), (["--host", "nope"], "address"),
+                       (["--comm", ""], "command name")):
         p = subprocess.run([sys.argv[1], *args], capture_output=True, text=True)
         assert p.returncode == 2 and word in p.stderr, p.stderr
 
