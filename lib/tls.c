@@ -586,6 +586,16 @@ static int deleted(const char *path)
 	return l > 10 && !strcmp(path + l - 10, " (deleted)");
 }
 
+/* The name a library is shown by: its file name, without the " (deleted)" the maps add to
+ * a file replaced on disk (output fields hold no spaces). */
+static void lib_name(const char *path, char *out, size_t len)
+{
+	const char *b = base_name(path);
+	size_t n = strlen(b) - (deleted(b) ? 10 : 0);
+
+	snprintf(out, len, "%.*s", (int)n, b);
+}
+
 /* The TLS implementation a mapped file carries when it is not OpenSSL: its plaintext is
  * not read, and a process using one is told so rather than left unexplained. */
 static const char *other_tls(const char *path)
@@ -684,7 +694,8 @@ static void name_set(struct hs_tls *t, uint32_t pid, const char *name)
 static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
 {
 	char p[64], line[512], exe[256], path[300], why[192] = "", other_lib[64] = "";
-	const char *found_lib = NULL, *other = NULL;
+	const char *other = NULL;
+	char found_lib[32] = "";
 	struct mapping m, found = { 0 };
 	int hooked = 0, failed = 0, added = 0;
 	FILE *f;
@@ -715,11 +726,12 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			snprintf(other_lib, sizeof(other_lib), "%.63s", base_name(m.path));
 		if (!candidate(&m, exe))
 			continue;
+		lib_name(m.path, lib, sizeof(lib));
 		if (attached(t, m.dev, m.ino, attach_pid)) {
 			hooked = 1;
 			found = m;
 			if (!tg)
-				name_set(t, pid, base_name(m.path));
+				name_set(t, pid, lib);
 			continue;
 		}
 		probe_path(pid, &m, path, sizeof(path));
@@ -730,7 +742,6 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		}
 		if (e->err || (attach_pid == -1 && e->attach_err))
 			continue;	/* no OpenSSL in this file, or it cannot be hooked */
-		snprintf(lib, sizeof(lib), "%s", base_name(m.path));
 		if ((e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why)))) {
 			if (e->attach_err == -ESRCH && tg) {
 				fclose(f);	/* not a failure: the process ended meanwhile */
@@ -763,7 +774,8 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 	fclose(f);
 	if (!tg)
 		return added;
-	found_lib = found.path[0] ? base_name(found.path) : "";
+	if (found.path[0])
+		lib_name(found.path, found_lib, sizeof(found_lib));
 	if (hooked)
 		target_set(tg, HS_TLS_HOOKED, found_lib, found.path, "");
 	else if (failed)
@@ -1086,7 +1098,7 @@ void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 				continue;
 			for (size_t i = 0; i < t->natts; i++)
 				if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
-					snprintf(buf, len, "%s", base_name(m.path));
+					lib_name(m.path, buf, len);
 					goto found;
 				}
 		}

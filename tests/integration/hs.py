@@ -185,6 +185,18 @@ def tmpdir(prefix):
     return d
 
 
+def libssl_copy(d):
+    """A copy, in directory d, of the libssl this python3 uses (LD_LIBRARY_PATH=d loads it)."""
+    ssl_ext = subprocess.run([sys.executable, "-c", "import _ssl; print(_ssl.__file__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    libssl = next(line.split()[2] for line in subprocess.run(
+        ["ldd", ssl_ext], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.split()[0].startswith("libssl.so"))
+    copy = os.path.join(d, os.path.basename(libssl))
+    shutil.copyfile(libssl, copy)
+    return copy
+
+
 def nginx(conf_body, tls=False, http2=False):
     """Start nginx with its own prefix and config on a loopback port; returns (port, master,
     worker pid list, prefix dir). http2: serve HTTP/2 (over TLS: ALPN h2; else h2c)."""

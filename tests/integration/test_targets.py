@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, free_port, make_cert, one,  # noqa: E402
+from hs import (Proc, Snoop, find, free_port, libssl_copy, make_cert, one,  # noqa: E402
                 require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
@@ -159,13 +159,7 @@ def test_whole_machine_tls_of_new_programs_outside_the_usual_libraries():
     # from its execve(); the periodic look for new processes (every 5 s) would come too late.
     libdir = f"{TLS_DIR}/lib"
     os.makedirs(libdir, exist_ok=True)
-    ssl_lib = subprocess.run([sys.executable, "-c", "import _ssl; print(_ssl.__file__)"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    libssl = next(line.split()[2] for line in subprocess.run(
-        ["ldd", ssl_lib], capture_output=True, text=True, check=True).stdout.splitlines()
-        if line.split()[0].startswith("libssl.so"))
-    copy = os.path.join(libdir, os.path.basename(libssl))
-    subprocess.run(["cp", libssl, copy], check=True)
+    copy = libssl_copy(libdir)
     url = f"https://127.0.0.1:{TLS_PORT}"
     s = Snoop("-v", "--port", TLS_PORT)
     t0 = time.time()
@@ -181,7 +175,7 @@ def test_whole_machine_tls_of_new_programs_outside_the_usual_libraries():
     assert py.wait(timeout=30) == 0 and node.wait(timeout=30) == 0
     assert time.time() - t0 < 4, "the clients ran into the periodic look"
     ex = s.stop()
-    for target, comm, lib in (("/?own-libssl", "python3", os.path.basename(libssl)),
+    for target, comm, lib in (("/?own-libssl", "python3", os.path.basename(copy)),
                               ("/?node", "node", "node")):
         clients = [e for e in find(ex, method="GET", target=target, status=200)
                    if e["connection"]["role"] == "client"]
@@ -190,7 +184,7 @@ def test_whole_machine_tls_of_new_programs_outside_the_usual_libraries():
         c = clients[0]
         assert c["process"]["comm"] == comm and c["connection"]["tls"], c
         assert c["connection"]["tls_lib"] == lib, c["connection"]
-    assert f"every process: OpenSSL {os.path.basename(libssl)} hooked ({copy})" in s.stderr, \
+    assert f"every process: OpenSSL {os.path.basename(copy)} hooked ({copy})" in s.stderr, \
         s.stderr
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, free_port, make_cert, nginx, one,  # noqa: E402
+from hs import (Proc, Snoop, find, free_port, libssl_copy, make_cert, nginx, one,  # noqa: E402
                 require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
@@ -487,6 +487,27 @@ def test_target_that_runs_a_new_program():
     check(one(ex, method="GET", target="/a.txt?after-exec", status=200), "client", NGX_PORT,
           "node", p.pid)
     assert f"pid {p.pid} (node): OpenSSL node hooked" in s.stderr, s.stderr
+
+
+def test_library_replaced_on_disk():
+    # a package upgrade replaces libssl under a running process: its maps say "(deleted)" and
+    # the probes go through /proc/PID/map_files; the library is still named plainly
+    libdir = tmpdir("hs-tls-lib-")
+    copy = libssl_copy(libdir)
+    p = gated([sys.executable, "-c", "import ssl, sys, urllib.request as u; "
+               "c = ssl._create_unverified_context(); sys.stdin.readline(); "
+               f"u.urlopen('https://127.0.0.1:{NGX_PORT}/a.txt?replaced', context=c).read()"],
+              env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+    time.sleep(0.5)	# ssl imported: the copy is mapped
+    os.unlink(copy)
+    libssl_copy(libdir)	# a new file in its place
+    s = Snoop("-p", p.pid, "-v")
+    go(p)
+    ex = s.stop()
+    e = one(ex, method="GET", target="/a.txt?replaced", status=200)
+    check(e, "client", NGX_PORT, "libssl.so", p.pid)
+    assert " " not in e["connection"]["tls_lib"], e["connection"]
+    assert f"OpenSSL {os.path.basename(copy)} hooked ({copy} (deleted))" in s.stderr, s.stderr
 
 
 def test_openssl_s_server_www_and_s_client():
