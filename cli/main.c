@@ -405,6 +405,7 @@ static int64_t mono_to_real(void)
 static void add_pids(struct app *a, const char *arg)
 {
 	char *copy = strdup(arg), *save = NULL;
+	size_t before = a->npids;
 
 	if (!copy)
 		exit(1);
@@ -414,6 +415,9 @@ static void add_pids(struct app *a, const char *arg)
 		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, "not a process id: '%s'");
 	}
 	free(copy);
+	/* -p "$(pgrep -d, name)" when nothing runs: not a reason to trace every process */
+	if (a->npids == before)
+		usage_error("-p names no process: '%s'", arg);
 }
 
 /* One pass over /proc: the processes whose parent is a target and that are not targets

@@ -454,6 +454,11 @@ def test_missing_pid_is_an_error():
     assert p.returncode == 1 and "no process with pid 999999999" in p.stderr, p.stderr
     p = subprocess.run([sys.argv[1], "-p", "abc"], capture_output=True, text=True)
     assert p.returncode == 2 and "abc" in p.stderr, p.stderr
+    # -p "$(pgrep -d, name)" with nothing running: an error, never every process
+    for empty in ("", ","):
+        p = subprocess.run([sys.argv[1], "-p", empty], capture_output=True, text=True,
+                           timeout=10)
+        assert p.returncode == 2 and "-p names no process" in p.stderr, p.stderr
     # a kernel thread (flag PF_KTHREAD in /proc/PID/stat; none is visible in a pid namespace)
     kthreads = [int(d) for d in os.listdir("/proc") if d.isdigit() and kernel_thread(d)]
     if kthreads:
