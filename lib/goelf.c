@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,7 +42,7 @@ static const struct {
 };
 
 struct goelf {
-	const uint8_t *img;		/* the whole file (libelf's mapping) */
+	const uint8_t *img;		/* the whole file (a shared mapping) */
 	size_t size;
 	Elf *elf;
 	size_t shstrndx;
@@ -526,6 +527,8 @@ static int analyze(struct goelf *g, struct hs_goinfo *out)
 int hs_goelf_analyze_fd(int fd, struct hs_goinfo *out, char *why, size_t whylen)
 {
 	struct goelf g = { .why = why, .whylen = whylen };
+	struct stat st;
+	void *map;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -533,10 +536,23 @@ int hs_goelf_analyze_fd(int fd, struct hs_goinfo *out, char *why, size_t whylen)
 		why[0] = '\0';
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(&g, -ENOSYS, "libelf: %s", elf_errmsg(-1));
-	if (!(g.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+	/* A shared mapping, not libelf's private one: the kernel puts the breakpoints of uprobes
+	 * attached for every process (another tracer's, or our own) into each private mapping
+	 * of the file made later, ours included, and an int3 would hide a RET. */
+	if (fstat(fd, &st))
+		return fail(&g, -errno, "cannot read: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
 		return fail(&g, -ENOEXEC, "not a Go executable (not an ELF file)");
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return fail(&g, -errno, "cannot read: %s", strerror(errno));
+	if (!(g.elf = elf_memory(map, st.st_size))) {
+		munmap(map, st.st_size);
+		return fail(&g, -ENOEXEC, "not a Go executable (not an ELF file)");
+	}
 	err = analyze(&g, out);
 	elf_end(g.elf);
+	munmap(map, st.st_size);
 	if (err) {
 		char v[sizeof(out->version)];
 

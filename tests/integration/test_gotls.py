@@ -168,6 +168,25 @@ def test_curl_against_go_server():
         assert e["connection"]["local"]["port"] == port
 
 
+def test_another_tracer_probing_every_process():
+    # A tracer with probes for every process of the binary (a second httpsnoop without -p)
+    # has the kernel put its breakpoints into every private mapping of the file made later:
+    # reading the code through one would find int3 where the RETs are
+    srv, port = server("plain")
+    other = Snoop("-v", "--port", "1")	# every process, capturing nothing
+    s = Snoop("-p", srv.pid, "-v")
+    r = subprocess.run(["curl", "-sSk", "--http1.1", f"https://127.0.0.1:{port}/twice-probed"],
+                       capture_output=True, text=True, timeout=60)
+    ex = s.stop()
+    other.stop()
+    assert r.returncode == 0, r.stderr
+    assert f"tlsserver (pid {srv.pid} and every other process of it)" in other.stderr, \
+        other.stderr
+    check_go_exchange(one(ex, method="GET", target="/twice-probed", status=200), "server",
+                      srv.pid)
+    assert "attached" in s.stderr, s.stderr
+
+
 def test_go_client_against_nginx():
     port, _, _, d = nginx('location / { default_type text/plain; return 200 "nginx says hi\\n"; }',
                           tls=True)
