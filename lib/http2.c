@@ -118,6 +118,9 @@ struct hs_http2 {
 	uint32_t closed[CLOSED_RING];
 	unsigned closed_pos;
 	uint64_t skipped;		/* bytes skipped, reported on the next new stream */
+	uint8_t goaway[2];		/* a GOAWAY was sent in this direction, with: */
+	uint32_t goaway_last[2];	/* its last stream id */
+	uint32_t goaway_err[2];		/* and its error code */
 	size_t field_bytes;		/* decoded field bytes held by open streams */
 	int nomem;
 };
@@ -589,6 +592,11 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 		st = stream_new(d, b->sid);
 		if (!st)
 			goto out;
+		/* opened after the other side's GOAWAY, above its last id: never processed */
+		if (d->goaway[!x] && b->sid > d->goaway_last[!x]) {
+			st->flags |= HS_EX_RESET;
+			st->error_code = d->goaway_err[!x];
+		}
 	}
 	sd = &st->s[x];
 	if (!sd->m.ts_first)
@@ -732,6 +740,9 @@ static void goaway(struct hs_http2 *d, int x, uint32_t last, uint32_t err)
 {
 	struct stream *st = d->head, *next;
 
+	d->goaway[x] = 1;
+	d->goaway_last[x] = last;
+	d->goaway_err[x] = err;
 	/* streams initiated by the receiver of the GOAWAY, above last, were not processed */
 	for (; st; st = next) {
 		next = st->next;

@@ -741,9 +741,10 @@ static void test_rst_goaway(void)
 	sc_frame(&sc, 1, GOAWAY, 0, 0, "\0\0\0\x05\0\0\0\x02" "debug", 13);
 	sc_headers(&sc, 1, 5, END_STREAM, NV(":status", "200"));
 	sc_frame(&sc, 0, RST_STREAM, 0, 99, "\0\0\0\x08", 4);	/* unknown stream */
+	sc_headers(&sc, 0, 9, END_STREAM, get_req);	/* sent after the GOAWAY: refused */
 	run_all(&sc, &r, "rst");
-	CHECK_INT(r.n, 4);
-	if (r.n == 4) {
+	CHECK_INT(r.n, 5);
+	if (r.n == 5) {
 		CHECK_INT(r.ex[0].stream_id, 1);
 		CHECK_INT(r.ex[0].flags, HS_EX_RESET);
 		CHECK_INT(r.ex[0].error_code, 8);
@@ -759,6 +760,10 @@ static void test_rst_goaway(void)
 		CHECK_INT(r.ex[3].stream_id, 5);
 		CHECK_INT(r.ex[3].flags, 0);
 		CHECK_INT(r.ex[3].resp.status, 200);
+		CHECK_INT(r.ex[4].stream_id, 9);	/* emitted when the connection ends */
+		CHECK_INT(r.ex[4].flags & HS_EX_RESET, HS_EX_RESET);
+		CHECK_INT(r.ex[4].error_code, 2);
+		CHECK_INT(r.ex[4].resp.flags, 0);
 	}
 	result_free(&r);
 	sc_free(&sc);
