@@ -498,7 +498,10 @@ def test_library_replaced_on_disk():
                "c = ssl._create_unverified_context(); sys.stdin.readline(); "
                f"u.urlopen('https://127.0.0.1:{NGX_PORT}/a.txt?replaced', context=c).read()"],
               env=dict(os.environ, LD_LIBRARY_PATH=libdir))
-    time.sleep(0.5)	# ssl imported: the copy is mapped
+    end = time.time() + 10
+    while copy not in open(f"/proc/{p.pid}/maps").read():	# ssl imported
+        assert time.time() < end, "the client did not map its libssl copy"
+        time.sleep(0.05)
     os.unlink(copy)
     libssl_copy(libdir)	# a new file in its place
     s = Snoop("-p", p.pid, "-v")
