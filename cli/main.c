@@ -197,13 +197,16 @@ static size_t add_target(struct app *a, uint32_t pid, uint32_t parent)
 	return i;
 }
 
-/* Hooks the TLS libraries process pid maps now (a new target, or one that ran execve). */
+/* Hooks the TLS libraries process pid maps now (a new target, or one that ran execve; in
+ * every-process mode, any process that ran execve, for all processes of those files). */
 static void hook_tls(struct app *a, uint32_t pid)
 {
 	if (a->tls)
 		hs_tls_add_pid(a->tls, pid);
-	if (a->gotls)
+	if (a->gotls && a->npids)
 		hs_gotls_attach_pid(a->gotls, pid);
+	else if (a->gotls)
+		hs_gotls_attach_all(a->gotls, pid);
 	report_tls(a);
 }
 
@@ -243,17 +246,11 @@ static void on_record(const void *data, size_t size, void *ctx)
 	const struct hs_rec *r = data;
 	size_t i;
 
-	/* a new program in every-process mode: hook its TLS before its first request */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && !a->npids) {
-		if (a->tls)
-			hs_tls_add_pid(a->tls, r->pid);
-		if (a->gotls)
-			hs_gotls_attach_all(a->gotls, r->pid);
-		report_tls(a);
-	}
-	/* a target ran a new program: its TLS libraries are others now */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC && a->npids &&
-	    (i = target_index(a, r->pid)) != SIZE_MAX && a->forked[i] != FORK_UNHOOKED)
+	/* a new program (of a target, or of any process in every-process mode): hook its TLS
+	 * before its first request */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC &&
+	    (!a->npids || ((i = target_index(a, r->pid)) != SIZE_MAX &&
+			   a->forked[i] != FORK_UNHOOKED)))
 		hook_tls(a, r->pid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);

@@ -553,6 +553,14 @@ static int informational(const struct hs_message *tmp)
 	       tmp->headers[0].value_len == 3 && tmp->headers[0].value[0] == '1';
 }
 
+/* Whether stream id is one that the sender x of a GOAWAY will not process: initiated by the
+ * GOAWAY's receiver, above its last stream id. */
+static int goaway_refuses(const struct hs_http2 *d, int x, uint32_t id)
+{
+	return d->goaway[x] && id > d->goaway_last[x] &&
+	       (d->cdir < 0 || (id & 1) == (x != d->cdir));
+}
+
 /* The block is complete (or given up): attach it to its stream. */
 static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 {
@@ -592,8 +600,8 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 		st = stream_new(d, b->sid);
 		if (!st)
 			goto out;
-		/* opened after the other side's GOAWAY, above its last id: never processed */
-		if (d->goaway[!x] && b->sid > d->goaway_last[!x]) {
+		/* opened after the other side's GOAWAY: never processed */
+		if (goaway_refuses(d, !x, b->sid)) {
 			st->flags |= HS_EX_RESET;
 			st->error_code = d->goaway_err[!x];
 		}
@@ -743,12 +751,9 @@ static void goaway(struct hs_http2 *d, int x, uint32_t last, uint32_t err)
 	d->goaway[x] = 1;
 	d->goaway_last[x] = last;
 	d->goaway_err[x] = err;
-	/* streams initiated by the receiver of the GOAWAY, above last, were not processed */
 	for (; st; st = next) {
 		next = st->next;
-		if (st->id <= last)
-			continue;
-		if (d->cdir >= 0 && (st->id & 1) != (x != d->cdir))
+		if (!goaway_refuses(d, x, st->id))
 			continue;
 		st->flags |= HS_EX_RESET;
 		st->error_code = err;
