@@ -56,6 +56,7 @@ struct app {
 	int told_full;			/* "following at most" said */
 	int told_hooks;			/* "MAX_HOOKED_FORKS" said */
 	int verbose;
+	const struct hs_capture_opts *filter;	/* -r: what to show of the file */
 };
 
 static void help(void)
@@ -289,6 +290,15 @@ static void on_record(const void *data, size_t size, void *ctx)
 			return;
 	}
 	hs_conns_record(a->conns, data, size);
+}
+
+/* -r: a record of the file, if the filters want it */
+static void on_file_record(const void *data, size_t size, void *ctx)
+{
+	struct app *a = ctx;
+
+	if (size < sizeof(struct hs_rec) || hs_capture_wants(a->filter, data))
+		on_record(data, size, ctx);
 }
 
 static void on_gotls_note(const char *msg, void *ctx)
@@ -631,6 +641,17 @@ int main(int argc, char **argv)
 		usage_error("-w and -r do not go together%s", "");
 	if (a.follow && !a.npids)
 		usage_error("-f follows the processes given with -p%s", "");
+	/* a file is filtered by what its records say: no live process or container to ask */
+	if (rpath && a.follow)
+		usage_error("-f needs a live capture: with -r, name each process with -p%s", "");
+	if (rpath && container)
+		usage_error("--container needs a live capture: with -r, use -p, --comm, --port "
+			    "or --host%s", "");
+	if (rpath) {
+		cap.pids = a.pids;
+		cap.npids = a.npids;
+		a.npids = 0;	/* none of the live targets' bookkeeping */
+	}
 	size_t k = 0;	/* each process once, however often it was named */
 
 	for (size_t i = 0; i < a.npids; i++) {
@@ -708,7 +729,11 @@ int main(int argc, char **argv)
 	}
 
 	if (rfile) {
-		if (hs_recfile_read(rfile, on_record, &a) < 0) {
+		cap.comms = comms;
+		cap.ports = ports;
+		cap.hosts = (const uint8_t (*)[16])hosts;
+		a.filter = &cap;
+		if (hs_recfile_read(rfile, on_file_record, &a) < 0) {
 			fprintf(stderr, "httpsnoop: %s is damaged: decoded what came before\n", rpath);
 			ret = 1;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -158,6 +159,37 @@ static int on_record(void *ctx, void *data, size_t size)
 	c->fn(data, size, c->ctx);
 	c->nread++;
 	return 0;
+}
+
+bool hs_capture_wants(const struct hs_capture_opts *o, const struct hs_rec *r)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t peer[16] = { 0 };
+	size_t i;
+
+	if (r->type != HS_REC_DATA)
+		return true;
+	for (i = 0; i < o->npids && o->pids[i] != r->pid; i++)
+		;
+	if (o->npids && i == o->npids)
+		return false;
+	/* the kernel keeps 15 characters of a command name */
+	for (i = 0; i < o->ncomms && strncmp(o->comms[i], r->comm, HS_COMM_LEN - 1); i++)
+		;
+	if (o->ncomms && i == o->ncomms)
+		return false;
+	for (i = 0; i < o->nports && o->ports[i] != r->lport && o->ports[i] != r->rport; i++)
+		;
+	if (o->nports && i == o->nports)
+		return false;
+	/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d */
+	if (r->family == AF_INET6 && !memcmp(r->raddr, v4mapped, sizeof(v4mapped)))
+		memcpy(peer, r->raddr + 12, 4);
+	else
+		memcpy(peer, r->raddr, sizeof(peer));
+	for (i = 0; i < o->nhosts && memcmp(o->hosts[i], peer, sizeof(peer)); i++)
+		;
+	return !o->nhosts || i < o->nhosts;
 }
 
 int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,

@@ -2,6 +2,7 @@
 #ifndef HS_CAPTURE_H
 #define HS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,12 @@ struct hs_capture_opts {
 	size_t ring_bytes;		/* ring buffer size; 0: default (8 MiB) */
 	int follow_forks;		/* with pids: tasks they make are traced (HS_REC_FORK) */
 };
+
+/* Whether record r, read from a file (-r), passes the process and connection filters of o
+ * (pids, comms, ports, hosts; not cgroups) as the kernel decides them in a live capture. Only
+ * DATA records are filtered: the others make no connection, and end connections by socket
+ * or by process, whichever they belong to. */
+bool hs_capture_wants(const struct hs_capture_opts *o, const struct hs_rec *r);
 
 /* Called for each record, in ring order; data is valid during the call only. */
 typedef void (*hs_record_fn)(const void *data, size_t size, void *ctx);

@@ -698,6 +698,40 @@ def test_write_then_read_file():
     os.unlink(path)
 
 
+def test_read_file_with_filters():
+    """-r applies -p, --comm, --port and --host to the file's records, as tcpdump -r applies
+    its expression; a pid need not be running any more."""
+    path = f"{WWW}/filters.hsnoop"
+    s = Snoop("-p", ",".join(str(p) for p in [PY.pid] + NGX_WORKERS), "-w", path,
+              json_out=False)
+    curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
+    curl(f"http://127.0.0.1:{NGX_PORT}/index.html")
+    s.stop()
+
+    def read(*args):
+        p = subprocess.run([sys.argv[1], "-r", path, "-j", *[str(a) for a in args]],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        return sorted(json.loads(l)["request"]["target"] for l in p.stdout.splitlines())
+
+    assert read() == ["/a.txt", "/index.html"]
+    assert read("--port", NGX_PORT) == ["/index.html"]
+    assert read("--port", PY_PORT, "--port", NGX_PORT) == ["/a.txt", "/index.html"]
+    assert read("-p", PY.pid) == ["/a.txt"]
+    assert read("--comm", "nginx") == ["/index.html"]
+    assert read("--comm", "ngin") == []
+    assert read("--host", "127.0.0.1", "-p", PY.pid) == ["/a.txt"]
+    assert read("--host", "127.0.0.2") == []
+    assert read("--host", "::1") == []
+    assert read("-p", 999999999) == []	# no such process now: not an error for a file
+    for args, msg in ((["-f", "-p", PY.pid], "httpsnoop: -f needs a live capture"),
+                      (["--container", "abc"], "httpsnoop: --container needs a live capture")):
+        p = subprocess.run([sys.argv[1], "-r", path, *[str(a) for a in args]],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and p.stderr.startswith(msg), (args, p.returncode, p.stderr)
+    os.unlink(path)
+
+
 def test_write_to_a_pipe_is_read_live():
     """-w - | httpsnoop -r -: each exchange comes out while the capture runs on."""
     w = subprocess.Popen([sys.argv[1], "-p", str(PY.pid), "-w", "-"], stdout=subprocess.PIPE,
