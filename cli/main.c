@@ -93,7 +93,7 @@ static void help(void)
 "  sudo httpsnoop -j | jq 'select(.response.status >= 500)'\n"
 "  sudo httpsnoop | grep --line-buffered ' POST '\n"
 "\n"
-"Needs root (or CAP_BPF and CAP_PERFMON) and Linux >= 5.8 with BTF. See httpsnoop(8).\n");
+"Needs root (or the capabilities in httpsnoop(8)) and Linux >= 5.8 with BTF.\n");
 }
 
 static void usage_error(const char *fmt, const char *arg)

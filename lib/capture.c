@@ -104,7 +104,8 @@ int hs_capture_check(char *why, size_t whylen)
 	struct stat st;
 
 	if (!has_caps()) {
-		snprintf(why, whylen, "capturing needs root (or CAP_BPF and CAP_PERFMON): try sudo");
+		snprintf(why, whylen, "capturing needs root (or CAP_BPF, CAP_PERFMON and "
+			 "CAP_DAC_READ_SEARCH): try sudo");
 		return -EPERM;
 	}
 	version = kernel_version(&u);
@@ -119,6 +120,12 @@ int hs_capture_check(char *why, size_t whylen)
 		return -ENOTSUP;
 	}
 	tfs = hs_tracefs_dir();
+	/* mode 700 on most systems: capabilities without root do not pass it */
+	if (!tfs && stat("/sys/kernel/tracing/events", &st) && errno == EACCES) {
+		snprintf(why, whylen, "cannot read tracefs (/sys/kernel/tracing): permission denied: "
+			 "run as root, or add CAP_DAC_READ_SEARCH");
+		return -EACCES;
+	}
 	if (!tfs) {
 		snprintf(why, whylen, "tracefs is not available and could not be mounted: "
 			 "try 'mount -t tracefs nodev /sys/kernel/tracing'");

@@ -538,8 +538,9 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 							    &uo);
 		if (!l) {
 			err = errno ? -errno : -EINVAL;
-			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s",
-				 plan[i].name, path, strerror(-err));
+			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s%s",
+				 plan[i].name, path, strerror(-err),
+				 err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
 			detach(a);
 			return err;
 		}
@@ -689,6 +690,22 @@ static void name_set(struct hs_tls *t, uint32_t pid, const char *name)
 	snprintf(t->names[i].name, sizeof(t->names[i].name), "%.31s", name);
 }
 
+/* The process's maps cannot be read: it ended, or it is not ours to read. */
+static void maps_unreadable(struct hs_tls_target *tg, int err)
+{
+	char why[128];
+
+	if (!tg)
+		return;
+	if (err == ENOENT || err == ESRCH) {
+		target_set(tg, HS_TLS_GONE, "", "", "the process ended");
+		return;
+	}
+	snprintf(why, sizeof(why), "cannot read its /proc/PID/maps: %s%s", strerror(err),
+		 err == EACCES || err == EPERM ? " (needs root or CAP_SYS_PTRACE)" : "");
+	target_set(tg, HS_TLS_FAILED, "", "", why);
+}
+
 /* Scans one process. With attach_pid -1 (every process), new files are attached for all
  * processes and each gets a target of its own; otherwise tg describes this process. */
 static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tls_target *tg)
@@ -697,16 +714,13 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 	const char *other = NULL;
 	char found_lib[32] = "";
 	struct mapping m, found = { 0 };
-	int hooked = 0, failed = 0, added = 0;
+	int hooked = 0, failed = 0, added = 0, err;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
 	f = fopen(p, "re");
 	if (!f) {
-		if (tg && (errno == ENOENT || errno == ESRCH))
-			target_set(tg, HS_TLS_GONE, "", "", "the process ended");
-		else if (tg)
-			target_set(tg, HS_TLS_FAILED, "", "", "cannot read its /proc/PID/maps");
+		maps_unreadable(tg, errno);
 		return 0;
 	}
 	exe_path(pid, exe, sizeof(exe));
@@ -740,10 +754,19 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			fclose(f);
 			return -ENOMEM;
 		}
-		if (e->err || (attach_pid == -1 && e->attach_err))
+		if (e == &t->unopened && (e->err == -EACCES || e->err == -EPERM)) {
+			/* not ours to read: whether it holds OpenSSL is not known, and it could
+			 * not be hooked anyway */
+			err = e->err;
+			snprintf(why, sizeof(why), "cannot open %.128s: %s (needs root)",
+				 m.path, strerror(-err));
+		} else if (e->err || (attach_pid == -1 && e->attach_err)) {
 			continue;	/* no OpenSSL in this file, or it cannot be hooked */
-		if ((e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why)))) {
-			if (e->attach_err == -ESRCH && tg) {
+		} else {
+			err = e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why));
+		}
+		if (err) {
+			if (err == -ESRCH && tg) {
 				fclose(f);	/* not a failure: the process ended meanwhile */
 				target_set(tg, HS_TLS_GONE, "", "", "the process ended");
 				return added;
@@ -770,6 +793,12 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			hooked = 1;
 			found = m;
 		}
+	}
+	/* another user's process without CAP_SYS_PTRACE: the open works, the read fails */
+	if (ferror(f) && !hooked && !failed) {
+		maps_unreadable(tg, errno);
+		fclose(f);
+		return added;
 	}
 	fclose(f);
 	if (!tg)

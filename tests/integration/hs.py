@@ -62,9 +62,10 @@ def wait_port(port, timeout=10.0, host="127.0.0.1"):
 class Snoop:
     """httpsnoop running in the background; stop() returns its parsed output."""
 
-    def __init__(self, *args, json_out=True):
+    def __init__(self, *args, json_out=True, cmd=None):
+        """cmd: how to run httpsnoop (default: HTTPSNOOP itself)."""
         self.json = json_out
-        argv = [HTTPSNOOP] + (["-j"] if json_out else []) + [str(a) for a in args]
+        argv = (cmd or [HTTPSNOOP]) + (["-j"] if json_out else []) + [str(a) for a in args]
         self.out = tempfile.TemporaryFile(mode="w+b")
         self.err = tempfile.TemporaryFile(mode="w+b")
         self.p = subprocess.Popen(argv, stdout=self.out, stderr=self.err)

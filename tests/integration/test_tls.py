@@ -5,6 +5,7 @@ curl), node https (OpenSSL linked into the executable), openssl s_server -www / 
 Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
 first request."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -625,6 +626,45 @@ def test_diagnostics():
         quiet.close()
     assert f"pid {wget.pid} (wget): no OpenSSL: its TLS goes through GnuTLS (libgnutls.so" \
         in s.stderr, s.stderr
+
+
+def test_capabilities_instead_of_root():
+    """A copy with file capabilities, run as nobody, captures what httpsnoop(8) says each set
+    of capabilities allows, and names what is missing instead of going quiet."""
+    d = tmpdir("hs-caps-")
+    os.chmod(d, 0o755)
+    hs = f"{d}/httpsnoop"
+    shutil.copy(sys.argv[1], hs)
+    os.chmod(hs, 0o755)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", hs]
+
+    def setcap(caps):
+        subprocess.run(["setcap", f"{caps}+ep", hs], check=True)
+
+    setcap("cap_bpf,cap_perfmon")
+    p = subprocess.run(nobody + ["-p", str(WORKER)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1, (p.returncode, p.stderr)
+    assert "permission denied: run as root, or add CAP_DAC_READ_SEARCH" in p.stderr, p.stderr
+
+    # plaintext is captured (nginx's plaintext upstream); nginx's TLS (root's) is named as
+    # not hooked, with the reason
+    setcap("cap_bpf,cap_perfmon,cap_dac_read_search")
+    s = Snoop("-p", WORKER, cmd=nobody)
+    assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/up/a.txt") == "200 "
+    ex = s.stop()
+    e = one(ex, method="GET", target="/a.txt", status=200)
+    assert e["connection"]["tls"] is False and e["connection"]["remote"]["port"] == UP_PORT, e
+    assert not find(ex, target="/up/a.txt"), ex
+    assert f"pid {WORKER} (nginx): OpenSSL libssl.so" in s.stderr, s.stderr
+    assert "(needs root)" in s.stderr and "its TLS traffic will not be seen" in s.stderr, \
+        s.stderr
+
+    setcap("cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace,cap_sys_admin")
+    s = Snoop("-p", WORKER, cmd=nobody)
+    assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt") == "200 "
+    check(one(s.stop(), method="GET", target="/a.txt", status=200), "server", NGX_PORT,
+          "libssl.so", WORKER)
+    assert "not hooked" not in s.stderr, s.stderr
 
 
 # An HTTP CONNECT proxy, and a client that tunnels HTTPS through it (HTTPS_PROXY): the socket
