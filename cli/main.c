@@ -301,11 +301,11 @@ static void on_file_record(const void *data, size_t size, void *ctx)
 		on_record(data, size, ctx);
 }
 
-static void on_gotls_note(const char *msg, void *ctx)
+static void on_gotls_note(const char *msg, int failed, void *ctx)
 {
 	struct app *a = ctx;
 
-	if (a->verbose)
+	if (a->verbose || failed)
 		fprintf(stderr, "httpsnoop: gotls: %s\n", msg);
 }
 

@@ -61,7 +61,7 @@ struct go_offsets {
 	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd, pad;
 };
 
-static void note(struct hs_gotls *g, const char *fmt, ...)
+static void note(struct hs_gotls *g, int failed, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -71,7 +71,7 @@ static void note(struct hs_gotls *g, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	g->note(msg, g->ctx);
+	g->note(msg, failed, g->ctx);
 }
 
 struct hs_gotls *hs_gotls_new(struct hs_capture *c, hs_gotls_note_fn fn, void *ctx)
@@ -182,7 +182,8 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 		err = link_func(g, t, &gi->write, g->skel->progs.go_write_enter, NULL,
 				pid ? (int)pid : -1, path);	/* emitted at entry */
 	if (err) {
-		snprintf(why, whylen, "cannot attach the uprobes: %s", strerror(-err));
+		snprintf(why, whylen, "cannot attach the uprobes: %s%s", strerror(-err),
+			 err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
 	g->nt++;
@@ -217,25 +218,27 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st)) {
 		err = -errno;
-		note(g, "pid %u (%s): not hooked: cannot read its executable: %s", pid, comm,
-		     strerror(-err));
+		note(g, err == -EACCES || err == -EPERM, "pid %u (%s): not hooked: cannot read "
+		     "its executable: %s%s", pid, comm, strerror(-err),
+		     err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_PTRACE)" : "");
 		return 0;
 	}
 	if (target_find(g, pid, st.st_dev, st.st_ino))
 		return 1;
 	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	if (err) {
-		note(g, "pid %u (%s): %s%snot hooked: %s", pid, comm, gi.version,
+		note(g, gi.version[0] && err != -ENODATA, "pid %u (%s): %s%snot hooked: %s", pid,
+		     comm, gi.version,
 		     gi.version[0] ? ": " : "", why);
 		return 0;
 	}
 	describe(&gi, desc, sizeof(desc));
 	err = attach(g, pid, &st, path, &gi, why, sizeof(why));
 	if (err) {
-		note(g, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
+		note(g, 1, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
 		return err;
 	}
-	note(g, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
+	note(g, 0, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
 	     2 + gi.read.nret, hs_now_ms() - t0);
 	return 1;
 }
@@ -298,19 +301,20 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	if (err) {
 		/* most processes are not Go: say so only for Go programs */
 		if (gi.version[0])
-			note(g, "%s (pid %u): %s: not hooked: %s", exe, pid, gi.version, why);
+			note(g, err != -ENODATA, "%s (pid %u): %s: not hooked: %s", exe, pid,
+			     gi.version, why);
 		skip_add(g, &st);
 		return 0;
 	}
 	describe(&gi, desc, sizeof(desc));
 	err = attach(g, 0, &st, path, &gi, why, sizeof(why));
 	if (err) {
-		note(g, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);
+		note(g, 1, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);
 		skip_add(g, &st);
 		return 0;
 	}
 	remember(g, pid, &g->t[g->nt - 1]);
-	note(g, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
+	note(g, 0, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
 	     exe, pid, desc, 2 + gi.read.nret, hs_now_ms() - t0);
 	return 1;
 }
@@ -334,7 +338,7 @@ int hs_gotls_attach_all(struct hs_gotls *g, uint32_t pid)
 	}
 	closedir(d);
 	hs_goelf_cache_stats(g->cache, &hits, &misses);
-	note(g, "%d processes scanned, %llu executables analysed, %d Go TLS executable%s "
+	note(g, 0, "%d processes scanned, %llu executables analysed, %d Go TLS executable%s "
 	     "attached (%zu probes) in %.1f ms", nproc, (unsigned long long)misses, n,
 	     n == 1 ? "" : "s", g->probes, hs_now_ms() - t0);
 	return n;

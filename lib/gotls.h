@@ -7,8 +7,10 @@
 
 #include "capture.h"
 
-/* One line of diagnostics (no newline), e.g. "pid 42 (srv): go1.19.8, Read 4 RETs, ...". */
-typedef void (*hs_gotls_note_fn)(const char *msg, void *ctx);
+/* One line of diagnostics (no newline), e.g. "pid 42 (srv): go1.19.8, Read 4 RETs, ...".
+ * failed: a Go program whose TLS will not be seen (or one that could not be read to tell),
+ * worth saying without -v. */
+typedef void (*hs_gotls_note_fn)(const char *msg, int failed, void *ctx);
 
 struct hs_gotls;
 

@@ -186,6 +186,17 @@ def tmpdir(prefix):
     return d
 
 
+def as_nobody(caps, d):
+    """The command that runs a copy of httpsnoop, kept in directory d, as user nobody with
+    the file capabilities caps (e.g. "cap_bpf,cap_perfmon"), for Snoop(cmd=...)."""
+    hs = os.path.join(d, "httpsnoop")
+    if not os.path.exists(hs):
+        shutil.copy(HTTPSNOOP, hs)
+        os.chmod(hs, 0o755)
+    subprocess.run(["setcap", f"{caps}+ep", hs], check=True)
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", hs]
+
+
 def libssl_copy(d):
     """A copy, in directory d, of the libssl this python3 uses (LD_LIBRARY_PATH=d loads it)."""
     ssl_ext = subprocess.run([sys.executable, "-c", "import _ssl; print(_ssl.__file__)"],

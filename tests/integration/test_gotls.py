@@ -10,8 +10,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, header, nginx, one, require_root_bpf,  # noqa: E402
-                run_tests, skip_or_fail)
+from hs import (Proc, Snoop, as_nobody, find, header, nginx, one,  # noqa: E402
+                require_root_bpf, run_tests, skip_or_fail, tmpdir)
 
 require_root_bpf()
 
@@ -216,6 +216,27 @@ def test_every_process_follows_new_go_programs():
     for e in cli_side:
         check_go_exchange(e, "client", e["process"]["pid"])
     assert "every other process of it" in s.stderr, s.stderr
+
+
+def test_missing_capabilities_are_named_without_v():
+    """Run as nobody with capabilities too few to hook a Go server, one line says so and
+    why, without -v; with enough, its exchange is decoded."""
+    srv, port = server("plain")
+    d = tmpdir("hs-gocaps-")
+    for caps, why in (("", "cannot read its executable: Permission denied (needs root or "
+                       "CAP_SYS_PTRACE)"),
+                      (",cap_sys_ptrace", "cannot attach the uprobes: Permission denied "
+                       "(needs root or CAP_SYS_ADMIN)")):
+        s = Snoop("-p", srv.pid,
+                  cmd=as_nobody(f"cap_bpf,cap_perfmon,cap_dac_read_search{caps}", d))
+        s.stop(settle=0)
+        assert f"httpsnoop: gotls: pid {srv.pid} (" in s.stderr and why in s.stderr, s.stderr
+    s = Snoop("-p", srv.pid, cmd=as_nobody(
+        "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace,cap_sys_admin", d))
+    finish(go_client("plain", f"https://127.0.0.1:{port}/caps", "-n", "1"))
+    check_go_exchange(one(s.stop(), method="GET", target="/caps", status=200), "server",
+                      srv.pid)
+    assert "gotls" not in s.stderr, s.stderr
 
 
 def test_diagnostics_for_a_non_go_process():

@@ -5,14 +5,13 @@ curl), node https (OpenSSL linked into the executable), openssl s_server -www / 
 Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
 first request."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, free_port, libssl_copy, make_cert, nginx, one,  # noqa: E402
+from hs import (Proc, Snoop, as_nobody, find, free_port, libssl_copy, make_cert, nginx, one,  # noqa: E402
                 require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
@@ -632,24 +631,14 @@ def test_capabilities_instead_of_root():
     """A copy with file capabilities, run as nobody, captures what httpsnoop(8) says each set
     of capabilities allows, and names what is missing instead of going quiet."""
     d = tmpdir("hs-caps-")
-    os.chmod(d, 0o755)
-    hs = f"{d}/httpsnoop"
-    shutil.copy(sys.argv[1], hs)
-    os.chmod(hs, 0o755)
-    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", hs]
-
-    def setcap(caps):
-        subprocess.run(["setcap", f"{caps}+ep", hs], check=True)
-
-    setcap("cap_bpf,cap_perfmon")
+    nobody = as_nobody("cap_bpf,cap_perfmon", d)
     p = subprocess.run(nobody + ["-p", str(WORKER)], capture_output=True, text=True, timeout=30)
     assert p.returncode == 1 and p.stderr.count("\n") == 1, (p.returncode, p.stderr)
     assert "permission denied: run as root, or add CAP_DAC_READ_SEARCH" in p.stderr, p.stderr
 
     # plaintext is captured (nginx's plaintext upstream); nginx's TLS (root's) is named as
     # not hooked, with the reason
-    setcap("cap_bpf,cap_perfmon,cap_dac_read_search")
-    s = Snoop("-p", WORKER, cmd=nobody)
+    s = Snoop("-p", WORKER, cmd=as_nobody("cap_bpf,cap_perfmon,cap_dac_read_search", d))
     assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/up/a.txt") == "200 "
     ex = s.stop()
     e = one(ex, method="GET", target="/a.txt", status=200)
@@ -659,8 +648,8 @@ def test_capabilities_instead_of_root():
     assert "(needs root)" in s.stderr and "its TLS traffic will not be seen" in s.stderr, \
         s.stderr
 
-    setcap("cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace,cap_sys_admin")
-    s = Snoop("-p", WORKER, cmd=nobody)
+    s = Snoop("-p", WORKER, cmd=as_nobody(
+        "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace,cap_sys_admin", d))
     assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt") == "200 "
     check(one(s.stop(), method="GET", target="/a.txt", status=200), "server", NGX_PORT,
           "libssl.so", WORKER)
