@@ -193,7 +193,7 @@ static size_t add_target(struct app *a, uint32_t pid, uint32_t parent)
 	a->forked[i] = NOT_FORKED;
 	if (a->verbose) {
 		hs_proc_comm(pid, comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s), started by %u: traced\n", pid, comm, parent);
+		hs_output_note(stderr, "pid %u (%s), started by %u: traced", pid, comm, parent);
 	}
 	return i;
 }
@@ -306,7 +306,7 @@ static void on_gotls_note(const char *msg, int failed, void *ctx)
 	struct app *a = ctx;
 
 	if (a->verbose || failed)
-		fprintf(stderr, "httpsnoop: gotls: %s\n", msg);
+		hs_output_note(stderr, "gotls: %s", msg);
 }
 
 static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
@@ -342,21 +342,21 @@ static void report_tls(struct app *a)
 			snprintf(who, sizeof(who), "every process");
 		switch (t->state) {
 		case HS_TLS_HOOKED:
-			fprintf(stderr, "httpsnoop: %s: OpenSSL %s hooked (%s)\n", who, t->lib, t->path);
+			hs_output_note(stderr, "%s: OpenSSL %s hooked (%s)", who, t->lib, t->path);
 			break;
 		case HS_TLS_FAILED:
 			if (t->lib[0])
-				fprintf(stderr, "httpsnoop: %s: OpenSSL %s found but not hooked: %s; its "
-					"TLS traffic will not be seen\n", who, t->lib, t->why);
+				hs_output_note(stderr, "%s: OpenSSL %s found but not hooked: %s; its "
+					"TLS traffic will not be seen", who, t->lib, t->why);
 			else
-				fprintf(stderr, "httpsnoop: %s: TLS libraries not checked: %s; its TLS "
-					"traffic will not be seen\n", who, t->why);
+				hs_output_note(stderr, "%s: TLS libraries not checked: %s; its TLS "
+					"traffic will not be seen", who, t->why);
 			break;
 		case HS_TLS_NONE:
-			fprintf(stderr, "httpsnoop: %s: %s (looking again while tracing)\n", who, t->why);
+			hs_output_note(stderr, "%s: %s (looking again while tracing)", who, t->why);
 			break;
 		case HS_TLS_GONE:
-			fprintf(stderr, "httpsnoop: %s: %s\n", who, t->why);
+			hs_output_note(stderr, "%s: %s", who, t->why);
 			break;
 		}
 	}
@@ -373,8 +373,8 @@ static void report_io_uring(struct app *a)
 			continue;
 		a->told_uring[i] = 1;
 		hs_proc_comm(a->pids[i], comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s): uses io_uring: socket I/O it submits there "
-			"is not seen\n", a->pids[i], comm);
+		hs_output_note(stderr, "pid %u (%s): uses io_uring: socket I/O it submits there "
+			"is not seen", a->pids[i], comm);
 	}
 }
 
@@ -486,8 +486,8 @@ static void report_children(struct app *a)
 		if (!a->nchildren[i])
 			continue;
 		hs_proc_comm(a->pids[i], comm, sizeof(comm));
-		fprintf(stderr, "httpsnoop: pid %u (%s) has %u child process%s, not traced (-f "
-			"follows %s)\n", a->pids[i], comm, a->nchildren[i],
+		hs_output_note(stderr, "pid %u (%s) has %u child process%s, not traced (-f "
+			"follows %s)", a->pids[i], comm, a->nchildren[i],
 			a->nchildren[i] == 1 ? "" : "es", a->nchildren[i] == 1 ? "it" : "them");
 	}
 }
@@ -671,14 +671,14 @@ int main(int argc, char **argv)
 
 		if (untraceable) {
 			hs_proc_comm(tgid, comm, sizeof(comm));
-			fprintf(stderr, "httpsnoop: pid %u (%s) %s\n", tgid, comm, untraceable);
+			hs_output_note(stderr, "pid %u (%s) %s", tgid, comm, untraceable);
 			return 1;
 		}
 		/* a thread id, as top -H and ps -L show them: its process is what can be traced */
 		if (tgid != a.pids[i]) {
 			hs_proc_comm(tgid, comm, sizeof(comm));
-			fprintf(stderr, "httpsnoop: %u is a thread of process %u (%s): its process is "
-				"traced\n", a.pids[i], tgid, comm);
+			hs_output_note(stderr, "%u is a thread of process %u (%s): its process is "
+				"traced", a.pids[i], tgid, comm);
 		}
 		while (j < k && a.pids[j] != tgid)
 			j++;

@@ -1213,3 +1213,20 @@ void hs_output_free(struct hs_output *out)
 	free(out->b.p);
 	free(out);
 }
+
+void hs_output_note(FILE *f, const char *fmt, ...)
+{
+	char msg[1024];
+	struct sb b = { 0 };
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	esc_text_str(&b, msg);
+	fprintf(f, "httpsnoop: %s\n", b.p ? b.p : "");
+	free(b.p);
+}

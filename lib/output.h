@@ -30,5 +30,9 @@ int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
 /* Flush what batch mode has written. Returns 0 or negative errno. */
 int hs_output_flush(struct hs_output *out);
 void hs_output_free(struct hs_output *out);
+/* Writes "httpsnoop: " and the formatted message to f as one line, escaped like captured
+ * text (\xNN for control characters): diagnostics carry command names and file paths,
+ * which any local user chooses. */
+void hs_output_note(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

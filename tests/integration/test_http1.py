@@ -650,6 +650,30 @@ def test_non_root_is_a_clear_error():
     assert p.stdout == ""
 
 
+def test_hostile_command_name_is_escaped_on_stderr_too():
+    """Any process may name itself with terminal escapes: the diagnostics that name it are
+    escaped like the exchanges are."""
+    code = ("import ctypes, sys, time, urllib.request\n"
+            "ctypes.CDLL(None).prctl(15, b'\\x1b[31mEV\\x07IL', 0, 0, 0)\n"
+            "sys.stdin.readline()\n"
+            f"urllib.request.urlopen('http://127.0.0.1:{PY_PORT}/a.txt').read()\n"
+            "time.sleep(30)\n")
+    p = Proc([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        time.sleep(0.3)
+        s = Snoop("-v", "-p", p.pid, json_out=False)
+        p.p.stdin.write(b"go\n")
+        p.p.stdin.flush()
+        assert s.wait_for("/a.txt"), s.stderr_now()
+        out = "\n".join(s.stop())
+    finally:
+        p.stop()
+    for text in (out, s.stderr):
+        assert "\x1b" not in text and "\x07" not in text, repr(text)
+    assert f"\\x1b[31mEV\\x07IL[{p.pid}]" in out, out
+    assert f"pid {p.pid} (\\x1b[31mEV\\x07IL)" in s.stderr, s.stderr
+
+
 def test_exits_when_target_exits():
     for write in (False, True):	# also when saving records with -w
         path = f"{WWW}/exit.hsnoop"

@@ -942,6 +942,23 @@ static void test_body_helpers(void)
 	free(zeros);
 }
 
+/* Diagnostics on standard error carry command names and paths any local user picks. */
+static void test_note(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	hs_output_note(f, "pid %u (%s): OpenSSL %s hooked (%s)", 42, "\x1b[31mEV\aIL\n",
+		       "libssl.so.3", "/tmp/\x1b]0;title\x07/libssl.so.3");
+	hs_output_note(f, "%s", "caf\xc3\xa9 \xff");
+	fclose(f);
+	CHECK_STR(buf, "httpsnoop: pid 42 (\\x1b[31mEV\\x07IL\\n): OpenSSL libssl.so.3 hooked "
+		  "(/tmp/\\x1b]0;title\\x07/libssl.so.3)\n"
+		  "httpsnoop: caf\xc3\xa9 \\xff\n");
+	free(buf);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -965,5 +982,6 @@ int main(void)
 	test_epipe();
 	test_random();
 	test_body_helpers();
+	test_note();
 	return CHECK_DONE();
 }
