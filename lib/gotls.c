@@ -217,10 +217,10 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 	hs_proc_comm(pid, comm, sizeof(comm));
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st)) {
-		err = -errno;
-		note(g, err == -EACCES || err == -EPERM, "pid %u (%s): not hooked: cannot read "
-		     "its executable: %s%s", pid, comm, strerror(-err),
-		     err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_PTRACE)" : "");
+		int denied = errno == EACCES || errno == EPERM;
+
+		note(g, denied, "pid %u (%s): not hooked: cannot read its executable: %s%s", pid,
+		     comm, strerror(errno), denied ? " (needs root or CAP_SYS_PTRACE)" : "");
 		return 0;
 	}
 	if (target_find(g, pid, st.st_dev, st.st_ino))
@@ -228,8 +228,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	if (err) {
 		note(g, gi.version[0] && err != -ENODATA, "pid %u (%s): %s%snot hooked: %s", pid,
-		     comm, gi.version,
-		     gi.version[0] ? ": " : "", why);
+		     comm, gi.version, gi.version[0] ? ": " : "", why);
 		return 0;
 	}
 	describe(&gi, desc, sizeof(desc));
