@@ -1,4 +1,5 @@
 /* main.c: httpsnoop's command line: options, signals, the main loop, exit codes. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -419,7 +420,9 @@ static void add_pids(struct app *a, const char *arg)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (a->npids >= MAX_TARGETS)
 			usage_error("too many processes: at most 1024 (%s)", tok);
-		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, "not a process id: '%s'");
+		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, isdigit((unsigned char)*tok) ?
+						"not a process id: '%s'" :
+						"not a process id: '%s' (a command name goes to --comm)");
 	}
 	free(copy);
 	/* -p "$(pgrep -d, name)" when nothing runs: not a reason to trace every process */

@@ -365,6 +365,9 @@ def test_usage_errors_exit_2_with_one_line():
         assert r.stdout == "", (argv, r.stdout)
         assert len(r.stderr.splitlines()) == 1, (argv, r.stderr)
         assert r.stderr.startswith("httpsnoop: "), (argv, r.stderr)
+    # a name where a pid goes: where names go is said
+    r = subprocess.run([HTTPSNOOP, "-p", "nginx"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "'nginx' (a command name goes to --comm)" in r.stderr, r.stderr
 
 
 run_tests(globals())
