@@ -178,10 +178,19 @@ static __always_inline bool traced(u64 pid_tgid)
 	}
 	if (filter_comms) {
 		struct comm_key k = {};
+		struct task_struct *leader;
 
 		bpf_get_current_comm(k.comm, sizeof(k.comm));
-		if (!bpf_map_lookup_elem(&comms, &k))
-			return false;
+		if (!bpf_map_lookup_elem(&comms, &k)) {
+			/* a thread may have a name of its own (Java's, tokio's): the process's
+			 * name counts too */
+			leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+					       group_leader);
+			__builtin_memset(&k, 0, sizeof(k));
+			if (bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), &leader->comm) < 0 ||
+			    !bpf_map_lookup_elem(&comms, &k))
+				return false;
+		}
 	}
 	return true;
 }

@@ -132,6 +132,7 @@ struct task_struct {
 	int tgid;
 	struct files_struct *files;
 	struct task_struct *group_leader;
+	char comm[16];
 };
 
 /* x86-64 register frame seen by uprobes; bpf_tracing.h reads it by field name. */

@@ -112,6 +112,30 @@ def test_comm_filter():
     e = one(ex, target="/?comm")
     assert e["process"]["comm"] == "curl" and e["connection"]["role"] == "client"
 
+    # a thread with a name of its own (as Java and tokio name theirs) belongs to its process:
+    # the process's name selects it, and so does the thread's
+    code = ("import ctypes, sys, threading, urllib.request\n"
+            "prctl = ctypes.CDLL(None).prctl\n"
+            "prctl(15, b'hs-main', 0, 0, 0)\n"
+            "def fetch(q):\n"
+            "    prctl(15, b'hs-fetcher', 0, 0, 0)\n"
+            f"    urllib.request.urlopen('http://127.0.0.1:{OUT_PORT}/?' + q).read()\n"
+            "for line in sys.stdin:\n"
+            "    t = threading.Thread(target=fetch, args=(line.strip(),))\n"
+            "    t.start()\n"
+            "    t.join()\n")
+    p = Proc([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        for name in ("hs-main", "hs-fetcher"):
+            s = Snoop("--comm", name, "--port", OUT_PORT)
+            p.p.stdin.write(f"{name}\n".encode())
+            p.p.stdin.flush()
+            assert s.wait_for(f"/?{name}"), s.stderr_now()
+            e = one(s.stop(), target=f"/?{name}")
+            assert e["process"]["comm"] == "hs-fetcher" and e["process"]["pid"] == p.pid, e
+    finally:
+        p.stop()
+
 
 def test_port_filter():
     s = Snoop("--port", IN_PORT)
