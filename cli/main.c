@@ -57,6 +57,8 @@ struct app {
 	int told_full;			/* "following at most" said */
 	int told_hooks;			/* "MAX_HOOKED_FORKS" said */
 	int verbose;
+	char told_tls[64][16];		/* commands named for TLS not shown, round robin */
+	unsigned ntold_tls;
 	const struct hs_capture_opts *filter;	/* -r: what to show of the file */
 };
 
@@ -323,6 +325,25 @@ static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
 }
 
+/* A TLS connection ended with only its ciphertext seen: when its process has no hooked TLS
+ * library (Java's, rustls, a BoringSSL linked in), say so once per command. */
+static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
+{
+	struct app *a = ctx;
+	char peer[64];
+
+	if (!a->tls || hs_tls_hooked(a->tls, ci->pid) ||
+	    (a->gotls && hs_gotls_lib(a->gotls, ci->pid)))
+		return;
+	for (size_t i = 0; i < 64; i++)
+		if (!strncmp(a->told_tls[i], ci->comm, sizeof(a->told_tls[i])))
+			return;
+	snprintf(a->told_tls[a->ntold_tls++ % 64], sizeof(a->told_tls[0]), "%s", ci->comm);
+	hs_output_peer(ci, peer, sizeof(peer));
+	hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: it uses no TLS library "
+		       "that is hooked (OpenSSL, Go crypto/tls)", ci->pid, ci->comm, peer);
+}
+
 /* What the OpenSSL discovery found, once per change: failures always, the rest with -v. */
 static void report_tls(struct app *a)
 {
@@ -529,7 +550,7 @@ int main(int argc, char **argv)
 	static const char *redact[MAX_REDACT];
 	struct hs_output_opts oo = { .redact = 1, .redact_names = redact };
 	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a,
-				    .tls_lib = on_tls_lib };
+				    .tls_lib = on_tls_lib, .tls_unseen = on_tls_unseen };
 	struct hs_capture_opts cap = { 0 };
 	static const char *comms[MAX_FILTERS];
 	static uint16_t ports[MAX_FILTERS];

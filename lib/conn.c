@@ -28,6 +28,7 @@ struct conn {
 	uint8_t det[2][DETECT_MAX];	/* first bytes while detecting */
 	size_t detlen[2];
 	uint8_t guessed;		/* HTTP/1 was a guess: the first bytes matched nothing */
+	uint8_t ciphertext;		/* TLS records: not decoded, unless a probe takes over */
 	uint8_t h2_server_first;	/* HTTP/2 was decided from a server's SETTINGS alone:
 					 * their direction + 1, until the other side speaks */
 	uint64_t fed;			/* bytes fed to a guess while no exchange came out */
@@ -129,6 +130,7 @@ static void reset_decoding(struct conn *c)
 	c->proto = P_DETECT;
 	c->detlen[0] = c->detlen[1] = 0;
 	c->guessed = 0;
+	c->ciphertext = 0;
 	c->fed = 0;
 }
 
@@ -136,6 +138,8 @@ static void conn_free(struct hs_conns *t, struct conn *c)
 {
 	struct conn **pp = &t->buckets[bucket(t, c->sock)];
 
+	if (c->ciphertext && c->ci.source == HS_SOURCE_SYSCALL && t->o.tls_unseen)
+		t->o.tls_unseen(&c->ci, t->o.ctx);
 	reset_decoding(c);
 	while (*pp && *pp != c)
 		pp = &(*pp)->hnext;
@@ -259,8 +263,10 @@ static enum proto_state detect(struct conn *c)
 		if (r < 0)
 			undecided = 1;
 		/* a TLS record (handshake or application data): ciphertext, not for us */
-		if (n >= 2 && (p[0] == 0x16 || p[0] == 0x17) && p[1] == 0x03)
+		if (n >= 2 && (p[0] == 0x16 || p[0] == 0x17) && p[1] == 0x03) {
+			c->ciphertext = 1;
 			return P_NONE;
+		}
 	}
 	/* neither says yes: let the HTTP/1 decoder resynchronise (attached mid-connection) */
 	if (undecided)

@@ -18,6 +18,9 @@ struct hs_conns_opts {
 	void *ctx;
 	/* optional: fills ci->tls_lib when a connection's bytes start coming from a TLS probe */
 	void (*tls_lib)(struct hs_conninfo *ci, void *ctx);
+	/* optional: a connection that carried TLS ends, and no TLS probe ever reported its
+	 * plaintext: only its ciphertext went by */
+	void (*tls_unseen)(const struct hs_conninfo *ci, void *ctx);
 	size_t max_conns;		/* 0: 16384; the least recently used is flushed beyond it */
 	int name_containers;		/* live capture: name each connection's container */
 };

@@ -1230,3 +1230,12 @@ void hs_output_note(FILE *f, const char *fmt, ...)
 	fprintf(f, "httpsnoop: %s\n", b.p ? b.p : "");
 	free(b.p);
 }
+
+void hs_output_peer(const struct hs_conninfo *ci, char *buf, size_t len)
+{
+	struct sb b = { 0 };
+
+	put_endpoint(&b, ci->family, ci->raddr, ci->rport);
+	snprintf(buf, len, "%s", b.p ? b.p : "?");
+	free(b.p);
+}

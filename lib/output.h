@@ -30,6 +30,8 @@ int hs_output_raw(struct hs_output *out, const struct hs_conninfo *ci, int dir,
 /* Flush what batch mode has written. Returns 0 or negative errno. */
 int hs_output_flush(struct hs_output *out);
 void hs_output_free(struct hs_output *out);
+/* The other end of a connection as the summary line shows it: "1.2.3.4:80", "[::1]:80". */
+void hs_output_peer(const struct hs_conninfo *ci, char *buf, size_t len);
 /* Writes "httpsnoop: " and the formatted message to f as one line, escaped like captured
  * text (\xNN for control characters): diagnostics carry command names and file paths,
  * which any local user chooses. */

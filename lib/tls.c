@@ -1093,12 +1093,45 @@ struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n)
 	return t->targets;
 }
 
-void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
+/* Whether pid maps a file whose OpenSSL is hooked; its name goes to buf. */
+static int hooked_mapping(const struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 {
 	char p[64], line[512];
 	struct mapping m;
+	int found = 0;
 	FILE *f;
 
+	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
+	f = fopen(p, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (!parse_maps_line(line, &m))
+			continue;
+		for (size_t i = 0; i < t->natts && !found; i++)
+			if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
+				lib_name(m.path, buf, len);
+				found = 1;
+			}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int hs_tls_hooked(const struct hs_tls *t, uint32_t pid)
+{
+	char name[32];
+
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid && t->targets[i].state == HS_TLS_HOOKED)
+			return 1;
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		if (t->names[i].pid == pid && pid)
+			return 1;
+	return hooked_mapping(t, pid, name, sizeof(name));
+}
+
+void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
+{
 	for (size_t i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pid == pid && t->targets[i].lib[0]) {
 			snprintf(buf, len, "%s", t->targets[i].lib);
@@ -1119,21 +1152,7 @@ void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 		else if (strcmp(buf, t->targets[i].lib))
 			snprintf(buf, len, "openssl");
 	}
-	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
-	f = fopen(p, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (!parse_maps_line(line, &m))
-				continue;
-			for (size_t i = 0; i < t->natts; i++)
-				if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
-					lib_name(m.path, buf, len);
-					goto found;
-				}
-		}
-found:
-		fclose(f);
-	}
+	hooked_mapping(t, pid, buf, len);
 	name_set(t, pid, buf);
 }
 

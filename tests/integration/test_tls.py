@@ -660,6 +660,54 @@ def test_capabilities_instead_of_root():
     assert "not hooked" not in s.stderr, s.stderr
 
 
+# TLS records between two sockets of a process that loads no TLS library at all, as Java's
+# own TLS, rustls or a BoringSSL linked into the executable look from outside
+FAKE_TLS = r"""
+import socket, sys, threading
+rec = lambda t, body: bytes([t, 3, 3]) + len(body).to_bytes(2, "big") + body
+l = socket.create_server(("127.0.0.1", 0))
+def serve():
+    c, _ = l.accept()
+    c.recv(4096)
+    c.sendall(rec(22, b"\x02" + b"s" * 80) + rec(23, b"x" * 40))
+    c.recv(4096)
+    c.sendall(rec(23, b"y" * 100))
+    c.close()
+threading.Thread(target=serve, daemon=True).start()
+sys.stdin.readline()
+s = socket.create_connection(l.getsockname())
+s.sendall(rec(22, b"\x01" + b"c" * 100))
+s.recv(4096)
+s.sendall(rec(23, b"z" * 60))
+s.recv(4096)
+s.close()
+print(l.getsockname()[1], flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_tls_through_a_library_not_hooked_is_named():
+    p = Proc([sys.executable, "-c", FAKE_TLS], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        s = Snoop("-p", p.pid)
+        p.p.stdin.write(b"go\n")
+        p.p.stdin.flush()
+        assert p.p.stdout.readline()	# the exchange is over
+        ex = s.stop()
+    finally:
+        p.stop()
+    assert ex == [], ex
+    assert s.stderr.count("was not shown") == 1, s.stderr	# once per command
+    assert f"httpsnoop: pid {p.pid} (python3): its TLS with 127.0.0.1:" in s.stderr and \
+        "was not shown: it uses no TLS library that is hooked (OpenSSL, Go crypto/tls)" in \
+        s.stderr, s.stderr
+    # a hooked client's TLS is shown, and not named
+    s = Snoop("-p", WORKER)
+    assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt") == "200 "
+    one(s.stop(), method="GET", target="/a.txt", status=200)
+    assert "was not shown" not in s.stderr, s.stderr
+
+
 # An HTTP CONNECT proxy, and a client that tunnels HTTPS through it (HTTPS_PROXY): the socket
 # carries the plaintext CONNECT exchange, then TLS
 PROXY_PY = r"""
