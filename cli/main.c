@@ -332,7 +332,8 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 	struct app *a = ctx;
 	char peer[64];
 
-	if (!a->tls || hs_tls_hooked(a->tls, ci->pid) ||
+	/* a process already gone: whether it had a hooked library is not known any more */
+	if (!a->tls || hs_tls_hooked(a->tls, ci->pid) != 0 ||
 	    (a->gotls && hs_gotls_lib(a->gotls, ci->pid)))
 		return;
 	for (size_t i = 0; i < 64; i++)

@@ -1093,19 +1093,21 @@ struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n)
 	return t->targets;
 }
 
-/* Whether pid maps a file whose OpenSSL is hooked; its name goes to buf. */
+/* Whether pid maps a file whose OpenSSL is hooked (its name goes to buf): 1, 0, or -1 when
+ * its maps could not be read (gone, a zombie, not ours). */
 static int hooked_mapping(const struct hs_tls *t, uint32_t pid, char *buf, size_t len)
 {
 	char p[64], line[512];
 	struct mapping m;
-	int found = 0;
+	int found = -1;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%u/maps", pid);
 	f = fopen(p, "re");
-	while (f && !found && fgets(line, sizeof(line), f)) {
+	while (f && found != 1 && fgets(line, sizeof(line), f)) {
 		if (!parse_maps_line(line, &m))
 			continue;
+		found = 0;
 		for (size_t i = 0; i < t->natts && !found; i++)
 			if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
 				lib_name(m.path, buf, len);

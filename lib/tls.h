@@ -69,7 +69,8 @@ struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);
 /* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node"), or
  * "openssl" when it cannot be told any more. */
 void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len);
-/* Whether process pid has an OpenSSL that is hooked (for it, or for every process). */
+/* Whether process pid has an OpenSSL that is hooked (for it, or for every process): 1, 0,
+ * or -1 when that cannot be told (the process is gone). */
 int hs_tls_hooked(const struct hs_tls *t, uint32_t pid);
 /* Kernel-side counters summed over CPUs. */
 int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX]);
