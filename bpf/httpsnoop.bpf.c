@@ -181,9 +181,11 @@ static __always_inline bool traced(u64 pid_tgid)
 		struct task_struct *leader;
 
 		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		/* a thread may have a name of its own (Java's, tokio's): the process's name
+		 * counts too (a group leader's name is the process's) */
 		if (!bpf_map_lookup_elem(&comms, &k)) {
-			/* a thread may have a name of its own (Java's, tokio's): the process's
-			 * name counts too */
+			if ((u32)pid_tgid == tgid)
+				return false;
 			leader = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
 					       group_leader);
 			__builtin_memset(&k, 0, sizeof(k));

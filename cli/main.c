@@ -36,6 +36,8 @@ enum forked { NOT_FORKED = 0, FORK_HOOKED, FORK_UNHOOKED };
 
 static volatile sig_atomic_t stop;
 
+#define MAX_TOLD_TLS 64
+
 struct app {
 	struct hs_conns *conns;
 	struct hs_output *out;
@@ -57,7 +59,7 @@ struct app {
 	int told_full;			/* "following at most" said */
 	int told_hooks;			/* "MAX_HOOKED_FORKS" said */
 	int verbose;
-	char told_tls[64][16];		/* commands named for TLS not shown, round robin */
+	char told_tls[MAX_TOLD_TLS][16];	/* commands named for TLS not shown, round robin */
 	unsigned ntold_tls;
 	const struct hs_capture_opts *filter;	/* -r: what to show of the file */
 };
@@ -336,10 +338,11 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 	if (!a->tls || hs_tls_hooked(a->tls, ci->pid) != 0 ||
 	    (a->gotls && hs_gotls_lib(a->gotls, ci->pid)))
 		return;
-	for (size_t i = 0; i < 64; i++)
+	for (size_t i = 0; i < MAX_TOLD_TLS; i++)
 		if (!strncmp(a->told_tls[i], ci->comm, sizeof(a->told_tls[i])))
 			return;
-	snprintf(a->told_tls[a->ntold_tls++ % 64], sizeof(a->told_tls[0]), "%s", ci->comm);
+	snprintf(a->told_tls[a->ntold_tls++ % MAX_TOLD_TLS], sizeof(a->told_tls[0]), "%s",
+		 ci->comm);
 	hs_output_peer(ci, peer, sizeof(peer));
 	hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: it uses no TLS library "
 		       "that is hooked (OpenSSL, Go crypto/tls)", ci->pid, ci->comm, peer);
@@ -666,6 +669,9 @@ int main(int argc, char **argv)
 		usage_error("-w and -r do not go together%s", "");
 	if (a.follow && !a.npids)
 		usage_error("-f follows the processes given with -p%s", "");
+	cap.comms = comms;	/* the filters: the kernel's, or applied to a file's records */
+	cap.ports = ports;
+	cap.hosts = (const uint8_t (*)[16])hosts;
 	/* a file is filtered by what its records say: no live process or container to ask */
 	if (rpath && a.follow)
 		usage_error("-f needs a live capture: with -r, name each process with -p%s", "");
@@ -754,9 +760,6 @@ int main(int argc, char **argv)
 	}
 
 	if (rfile) {
-		cap.comms = comms;
-		cap.ports = ports;
-		cap.hosts = (const uint8_t (*)[16])hosts;
 		a.filter = &cap;
 		if (hs_recfile_read(rfile, on_file_record, &a) < 0) {
 			fprintf(stderr, "httpsnoop: %s is damaged: decoded what came before\n", rpath);
@@ -782,9 +785,6 @@ int main(int argc, char **argv)
 		cap.pids = a.pids;
 		cap.npids = a.npids;
 		cap.follow_forks = a.follow;
-		cap.comms = comms;
-		cap.ports = ports;
-		cap.hosts = (const uint8_t (*)[16])hosts;
 		err = hs_capture_open(&c, &cap, on_record, &a, why, sizeof(why));
 	}
 	if (err) {
