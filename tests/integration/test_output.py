@@ -341,6 +341,19 @@ def test_small_ring_buffer():
     assert " 0 lost" in s.stderr, s.stderr
 
 
+def test_small_ring_buffer_keeps_up_with_a_burst():
+    # 100 exchanges of ~8 KiB, faster than the 100 ms the reader may sleep: with -B 256 the
+    # ring holds a third of them, so the reader must be woken as it fills, not per 256 KiB
+    s = Snoop("-B", "256", "-p", SRV.pid)
+    body = b"b" * 8192
+    for i in range(100):
+        request("POST", f"/json?burst{i}", body=body)
+    ex = s.stop()
+    assert " 0 lost" in s.stderr, s.stderr
+    assert [e["request"]["target"] for e in ex] == [f"/json?burst{i}" for i in range(100)]
+    assert all(e["sizes"]["request_body"] == 8192 and not e["flags"]["gap"] for e in ex)
+
+
 def test_help_fits_one_screen():
     r = subprocess.run([HTTPSNOOP, "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0 and r.stderr == ""
