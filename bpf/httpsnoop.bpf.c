@@ -944,7 +944,7 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 }
 
 /* A lifecycle record of the current task with no socket (EXIT, FORK). */
-static __always_inline void emit_task(u32 type, u64 id, u32 tid)
+static __always_inline void emit_task(u32 type, u64 id, u32 tid, u32 flags)
 {
 	struct rec_buf *r;
 	u32 zero = 0;
@@ -958,8 +958,9 @@ static __always_inline void emit_task(u32 type, u64 id, u32 tid)
 	r->h.pid = id >> 32;
 	r->h.tid = tid;
 	r->h.fd = -1;
+	r->h.flags = flags;
 	bpf_get_current_comm(r->h.comm, sizeof(r->h.comm));
-	if (type == HS_REC_FORK)
+	if (type == HS_REC_FORK && !flags)
 		r->unwoken = wakeup_bytes;	/* now: user space hooks the new process's TLS */
 	submit(r, 0);
 }
@@ -975,7 +976,7 @@ int process_exit(void *ctx)
 	/* the thread group ends when its leader exits; for the rest only the thread's TLS state
 	 * matters */
 	if (leader && traced(id))
-		emit_task(HS_REC_EXIT, id, tid);
+		emit_task(HS_REC_EXIT, id, tid, 0);
 	/* -f: a followed task's id may come back for an unrelated process */
 	if (follow_forks)
 		bpf_map_delete_elem(&pids, &tid);
@@ -997,7 +998,21 @@ int process_fork(struct trace_event_raw_sched_process_fork *ctx)
 		return 0;
 	if (bpf_map_update_elem(&pids, &child, &one, BPF_NOEXIST))
 		return 0;	/* full: user space learns nothing, the task is not traced */
-	emit_task(HS_REC_FORK, id, child);
+	emit_task(HS_REC_FORK, id, child, 0);
+	return 0;
+}
+
+/* Without -f: a traced process started another process (not a thread), which is not traced.
+ * User space says so once, as the connections of a server that forks per connection, or of
+ * workers started later, would otherwise go by with no word. Attached with -p and no -f. */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(process_spawn, struct task_struct *parent, struct task_struct *child)
+{
+	u64 id = bpf_get_current_pid_tgid();
+
+	if (!traced(id) || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	emit_task(HS_REC_FORK, id, BPF_CORE_READ(child, pid), HS_RF_UNTRACED);
 	return 0;
 }
 

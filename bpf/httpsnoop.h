@@ -47,6 +47,7 @@ enum hs_rec_flag {
 	HS_RF_SENDFILE = 1 << 1,	/* from sendfile() or splice(): never in user memory */
 	HS_RF_ACCEPT = 1 << 2,		/* OPEN: from accept (system call hooks only) */
 	HS_RF_CONNECT = 1 << 3,		/* OPEN: the socket came from connect (client side) */
+	HS_RF_UNTRACED = 1 << 4,	/* FORK: a process a target started, not traced (no -f) */
 };
 
 enum hs_counter {

@@ -246,6 +246,19 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 	hook_tls(a, tid);
 }
 
+/* Without -f: a target started a process, once per target (not again when it had children
+ * at the start, which were named then). */
+static void on_untraced_child(struct app *a, const struct hs_rec *r)
+{
+	size_t i = target_index(a, r->pid);
+
+	if (i == SIZE_MAX || a->nchildren[i]++)
+		return;
+	hs_output_note(stderr, "pid %u (%.16s) started pid %u, which is not traced: its "
+		       "connections are not shown (-f follows the processes it starts)", r->pid,
+		       r->comm, r->tid);
+}
+
 static void on_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
@@ -260,6 +273,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 		hook_tls(a, r->pid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);
+	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
+		on_untraced_child(a, r);
 	/* a traced process ended: stop when none is left, like strace -p */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
 		for (i = 0; i < a->npids; i++) {

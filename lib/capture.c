@@ -230,6 +230,7 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	}
 	c->skel->rodata->follow_forks = o->npids && o->follow_forks;
 	bpf_program__set_autoload(c->skel->progs.process_fork, o->npids && o->follow_forks);
+	bpf_program__set_autoload(c->skel->progs.process_spawn, o->npids && !o->follow_forks);
 	set_hooks(c->skel, hs_capture_sock_hooks());
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
 	c->skel->rodata->filter_comms = o->ncomms > 0;

@@ -387,6 +387,33 @@ def test_follow_forks_tls_server_forking_per_connection():
     assert "httpsnoop_" not in open(events).read(), "uprobe events left after the end"
 
 
+def test_forking_server_without_f_is_named_once():
+    """-p a server that forks per connection, without -f: its children do the work and are
+    not traced, and one line says so (not one per child); a threaded server's threads are
+    no processes and get no such line."""
+    srv = subprocess.Popen([sys.executable, "-c", FORKING_TLS], stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        port = int(srv.stdout.readline())
+        s = Snoop("-p", srv.pid)
+        for i in range(3):
+            subprocess.run(["curl", "-sk", "-o", "/dev/null", f"https://127.0.0.1:{port}/f{i}"],
+                           check=True, timeout=10)
+        assert s.stop() == []
+    finally:
+        srv.kill()
+        srv.wait()
+    lines = [l for l in s.stderr.splitlines() if "which is not traced" in l]
+    assert len(lines) == 1, s.stderr
+    assert lines[0].startswith(f"httpsnoop: pid {srv.pid} (python3) started pid "), lines
+    assert lines[0].endswith("its connections are not shown (-f follows the processes it "
+                             "starts)"), lines
+    s = Snoop("-p", OUTSIDE.pid)
+    assert curl(f"http://127.0.0.1:{OUT_PORT}/?threaded") == "200"
+    one(s.stop(), method="GET", target="/?threaded", status=200)
+    assert "not traced" not in s.stderr, s.stderr
+
+
 def test_follow_forks_needs_pids():
     p = subprocess.run([sys.argv[1], "-f"], capture_output=True, text=True)
     assert p.returncode == 2 and "-f follows the processes given with -p" in p.stderr, p.stderr
