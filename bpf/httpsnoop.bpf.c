@@ -24,7 +24,7 @@ const volatile __u32 wakeup_bytes = 256 * 1024;	/* wake the reader past this muc
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);		/* -B changes it */
+	__uint(max_entries, HS_RING_BYTES);	/* -B changes it */
 } events SEC(".maps");
 
 struct {

@@ -19,6 +19,8 @@
 #define HS_PID_LIST 8		/* up to this many -p targets are compared inline */
 #define HS_MAX_CGROUPS 64
 #define HS_MAX_SOCKS 65536
+#define HS_RING_BYTES (8 << 20)	/* the ring buffer's default size (-B) */
+#define HS_RING_MAX_KIB (1 << 20)	/* -B's largest */
 #define HS_MAX_FILTERS 256	/* --comm, --port, --host values each */
 
 enum hs_rec_type {

@@ -535,6 +535,23 @@ static void report_children(struct app *a)
 	}
 }
 
+/* Records lost since *told was said, as one line: the exchanges in them may leave no other
+ * trace (a whole short connection), and the summary comes only at the end. */
+static void report_lost(struct hs_capture *c, uint64_t *told, size_t ring_bytes)
+{
+	uint64_t cnt[HS_CNT_MAX] = { 0 };
+	size_t kib = (ring_bytes ? ring_bytes : HS_RING_BYTES) >> 10;
+
+	if (hs_capture_counters(c, cnt) || cnt[HS_CNT_LOST_RECORDS] <= *told)
+		return;
+	fprintf(stderr, "httpsnoop: %llu records lost: the kernel ring buffer (%zu KiB) was full",
+		(unsigned long long)(cnt[HS_CNT_LOST_RECORDS] - *told), kib);
+	if (kib < HS_RING_MAX_KIB)
+		fprintf(stderr, "; -B %zu doubles it", kib * 2);
+	fputc('\n', stderr);
+	*told = cnt[HS_CNT_LOST_RECORDS];
+}
+
 enum { OPT_RAW = 256, OPT_NO_REDACT, OPT_REDACT_HEADER, OPT_NO_COLOR, OPT_VERSION,
        OPT_CONTAINER, OPT_COMM, OPT_PORT, OPT_HOST };
 
@@ -622,7 +639,8 @@ int main(int argc, char **argv)
 			a.count = parse_num(optarg, 1, LONG_MAX, "not a count (1 or more): '%s'");
 			break;
 		case 'B': {
-			long kib = parse_num(optarg, 0, 1 << 20, "not a buffer size (64 to 1048576 KiB): '%s'");
+			long kib = parse_num(optarg, 0, HS_RING_MAX_KIB,
+					     "not a buffer size (64 to 1048576 KiB): '%s'");
 
 			if (kib < 64 || (kib & (kib - 1)))
 				usage_error("the buffer size must be a power of two from 64 to 1048576 KiB: '%s'",
@@ -846,7 +864,9 @@ int main(int argc, char **argv)
 		if (!fstat(STDOUT_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			out_fd = STDOUT_FILENO;
 	}
-	for (double scanned = hs_now_ms(), uring_told = scanned; !stop;) {
+	uint64_t lost = 0;
+
+	for (double scanned = hs_now_ms(), uring_told = scanned, lost_told = scanned; !stop;) {
 		double now = hs_now_ms();
 		int wait = 100, later;
 
@@ -865,6 +885,10 @@ int main(int argc, char **argv)
 		if (now - uring_told >= 5000) {
 			uring_told = now;
 			report_io_uring(&a);
+		}
+		if (now - lost_told >= 1000) {
+			lost_told = now;
+			report_lost(c, &lost, cap.ring_bytes);
 		}
 		err = hs_capture_poll(c, wait, out_fd);
 		if (err == -EPIPE) {

@@ -341,6 +341,22 @@ def test_small_ring_buffer():
     assert " 0 lost" in s.stderr, s.stderr
 
 
+def test_lost_records_are_said_as_they_happen():
+    # a 64 KiB receive makes four 16 KiB records, more than a 64 KiB ring holds: records are
+    # lost inside one system call, whatever the reader does. A line says so while tracing
+    # goes on (the summary comes only at the end), and the exchange is marked.
+    s = Snoop("-B", "64", "-p", SRV.pid)
+    request("POST", "/json?big", body=b"x" * 1_000_000)
+    s.wait_for("records lost: the kernel ring buffer (64 KiB) was full; -B 128 doubles it",
+               timeout=5, stderr=True)
+    ex = s.stop()
+    e = one(ex, method="POST", target="/json?big", status=200)
+    assert e["sizes"]["request_body"] == 1_000_000 and e["flags"]["gap"], e
+    live = sum(int(l.split()[1]) for l in s.stderr.splitlines() if "records lost:" in l)
+    total = int(s.stderr.split(" records captured, ")[1].split()[0])
+    assert 0 < live <= total, s.stderr
+
+
 def test_small_ring_buffer_keeps_up_with_a_burst():
     # 100 exchanges of ~8 KiB, faster than the 100 ms the reader may sleep: with -B 256 the
     # ring holds a third of them, so the reader must be woken as it fills, not per 256 KiB
