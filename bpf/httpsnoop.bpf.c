@@ -1,4 +1,4 @@
-/* httpsnoop.bpf.c: syscall tracepoints that capture the bytes of TCP sockets.
+/* httpsnoop.bpf.c: tracepoints that capture the bytes of TCP and Unix stream sockets.
  * Tracepoints only (no kprobes, no fentry); CO-RE reads for kernel structs. */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
@@ -288,8 +288,15 @@ static __always_inline void sock_read_unseen(struct sock_state *st, u64 sk, u32 
 	st->read_seq = seq;
 }
 
-/* What is read once from a TCP socket into its state: addresses, inode, cgroup, whether the
- * filters want it. false for other sockets. */
+static __always_inline u64 sock_ino(struct sock *sk)
+{
+	struct socket_alloc *so = (struct socket_alloc *)BPF_CORE_READ(sk, sk_socket);
+
+	return BPF_CORE_READ(so, vfs_inode.i_ino);
+}
+
+/* What is read once from a TCP or Unix stream socket into its state: addresses, inode,
+ * cgroup, whether the filters want it. false for other sockets. */
 static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 {
 	struct socket *so;
@@ -300,12 +307,19 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 	so = BPF_CORE_READ(sk, sk_socket);
 	/* a socket with no file is the kernel's own (NFS, iSCSI): the socket tracepoints see
 	 * it inside a process's system call on some other descriptor */
-	if ((st->family != AF_INET && st->family != AF_INET6) ||
+	if ((st->family != AF_INET && st->family != AF_INET6 && st->family != AF_UNIX) ||
 	    BPF_CORE_READ(sk, sk_type) != SOCK_STREAM ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !so || !BPF_CORE_READ(so, file))
+	    (st->family != AF_UNIX && BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) || !so ||
+	    !BPF_CORE_READ(so, file))
 		return false;
 	st->ino = BPF_CORE_READ((struct socket_alloc *)so, vfs_inode.i_ino);
 	st->cgroup_id = bpf_get_current_cgroup_id();
+	if (st->family == AF_UNIX) {
+		/* no port or address for --port or --host to select; the names go to user space
+		 * in an OPEN record */
+		st->wanted = !filter_ports && !filter_hosts;
+		return true;
+	}
 	st->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	st->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (st->family == AF_INET6) {
@@ -326,15 +340,21 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
  * Else two threads may meet a new socket at once (one reads while the other writes): the
  * first state made is the one both use, as an update would leave the other thread counting
  * positions in a state no longer in the map. */
-static __always_inline struct sock_state *sock_new(struct sock *sk, bool replace)
+static void unix_open(struct sock *sk, struct sock_state *st, s32 fd);
+
+static __always_inline struct sock_state *sock_new(struct sock *sk, bool replace, s32 fd)
 {
-	struct sock_state st = {};
+	struct sock_state st = {}, *p;
 	u64 sock = (u64)sk;
 
 	if (!sock_read(sk, &st))
 		return NULL;
-	bpf_map_update_elem(&socks, &sock, &st, replace ? BPF_ANY : BPF_NOEXIST);
-	return bpf_map_lookup_elem(&socks, &sock);
+	if (bpf_map_update_elem(&socks, &sock, &st, replace ? BPF_ANY : BPF_NOEXIST))
+		return bpf_map_lookup_elem(&socks, &sock);	/* another thread made it */
+	p = bpf_map_lookup_elem(&socks, &sock);
+	if (p && p->family == AF_UNIX && p->wanted)
+		unix_open(sk, p, fd);
+	return p;
 }
 
 /* A TLS probe reports this socket's plaintext from now on: its ciphertext is no longer
@@ -361,7 +381,7 @@ static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
 	st = fresh ? NULL : bpf_map_lookup_elem(&socks, sock);
 	if (st && st->ino == ino)
 		return st;
-	return sock_new(sk, fresh || st);
+	return sock_new(sk, fresh || st, fd);
 }
 
 static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd,
@@ -410,6 +430,63 @@ static __always_inline void submit(struct rec_buf *r, u32 cap)
 		count(HS_CNT_LOST_RECORDS, 1);
 		count(HS_CNT_LOST_BYTES, cap);
 	}
+}
+
+/* The bound path of one end of a Unix socket into buf; its length, 0 when unnamed. */
+static __always_inline u16 unix_name(struct sock *sk, char *buf)
+{
+	struct unix_address *a;
+	u32 n;
+
+	if (!sk)
+		return 0;
+	a = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!a)
+		return 0;
+	n = BPF_CORE_READ(a, len);	/* sun_family and the path */
+	if (n <= sizeof(unsigned short) || n > sizeof(unsigned short) + HS_UNIX_PATH)
+		return 0;
+	n -= sizeof(unsigned short);
+	if (bpf_probe_read_kernel(buf, n, (void *)a + bpf_core_field_offset(struct unix_address,
+									    name) +
+				  sizeof(unsigned short)))
+		return 0;
+	return n;
+}
+
+/* A Unix stream socket met for the first time: an OPEN record names its two ends (the peer
+ * is the other end's socket: for a client, the server's, which carries the listener's name). */
+static __noinline void unix_open(struct sock *sk, struct sock_state *st, s32 fd)
+{
+	struct hs_unix_names *n;
+	struct rec_buf *r;
+	u32 zero = 0;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return;
+	fill_header(&r->h, HS_REC_OPEN, (u64)sk, fd, st);
+	n = (struct hs_unix_names *)r->data;
+	n->llen = unix_name(sk, n->local);
+	n->rlen = unix_name(BPF_CORE_READ((struct unix_sock *)sk, peer), n->remote);
+	r->h.len = sizeof(*n);
+	submit(r, sizeof(*n));
+}
+
+static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
+					const struct sock_state *st);
+
+/* The traced process read the end of a socket: a Unix stream socket ends there (no
+ * tcp_destroy_sock), and its state goes, as its address may come back for another. */
+static __always_inline void unix_eof(u64 sock)
+{
+	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
+
+	if (!st || st->family != AF_UNIX)
+		return;
+	if (st->wanted)
+		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
+	bpf_map_delete_elem(&socks, &sock);
 }
 
 /* Send the fill bytes gathered in r->data as one DATA record. */
@@ -597,7 +674,7 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return;
-	if (dir == HS_DIR_INGRESS)
+	if (dir == HS_DIR_INGRESS && st->family != AF_UNIX)
 		sock_read_unseen(st, sock, ret);
 	a.sock = sock;
 	a.buf = arg[1];
@@ -619,6 +696,12 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 
 	if (!traced(id))
 		return 0;
+	if (ret == 0 && dir == HS_DIR_INGRESS && syscall_args(arg)) {
+		struct sock *sk = sock_of_fd(arg[0], &sock);
+
+		if (sk)
+			unix_eof((u64)sk);
+	}
 	t = openssl_thread(id);
 	/* a failed call moved no bytes; only a TLS library's own calls still tell its socket */
 	if (ret <= 0 && !openssl_in_call(t))
@@ -677,6 +760,8 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 
 	if (!traced(id))
 		return 0;
+	if (ret == 0 && dir == HS_DIR_INGRESS)
+		unix_eof(sk);
 	t = openssl_thread(id);
 	if (ret <= 0 && !openssl_in_call(t))
 		return 0;
@@ -705,8 +790,11 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	if (openssl_seen(t, arg[0]))
 		return 0;
 	st = bpf_map_lookup_elem(&socks, &sk);
-	if (!st)
-		st = sock_new((struct sock *)sk, false);
+	/* a Unix socket's state may outlive it (its end was not read): the inode tells */
+	if (st && st->family == AF_UNIX && st->ino != sock_ino((struct sock *)sk))
+		st = sock_new((struct sock *)sk, true, arg[0]);
+	else if (!st)
+		st = sock_new((struct sock *)sk, false, arg[0]);
 	if (!st || !st->wanted)
 		return 0;
 	data_done(t, id, ret, arg, dir, kind, sk, st);
@@ -865,7 +953,8 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if ((ctx->ret != 0 && ctx->ret != -115) || !traced(id) || !syscall_args(arg))
 		return 0;
 	st = sock_of(arg[0], &sock, true);
-	if (st && st->wanted)
+	/* a Unix socket's OPEN, with its names, came with its state */
+	if (st && st->wanted && st->family != AF_UNIX)
 		emit_simple(HS_REC_OPEN, sock, arg[0], HS_RF_CONNECT, st);
 	return 0;
 }
@@ -879,7 +968,7 @@ static __always_inline int exit_accept(long ret)
 	if (ret < 0 || !traced(id))
 		return 0;
 	st = sock_of(ret, &sock, true);
-	if (st && st->wanted)
+	if (st && st->wanted && st->family != AF_UNIX)
 		emit_simple(HS_REC_OPEN, sock, ret, HS_RF_ACCEPT, st);
 	return 0;
 }

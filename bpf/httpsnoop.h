@@ -25,9 +25,12 @@
 
 enum hs_rec_type {
 	HS_REC_DATA = 1,	/* bytes (or a count of uncaptured bytes) of one direction */
-	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket */
-	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context); pos: where
-				 * the reading (dir HS_DIR_INGRESS) ended, unseen bytes included */
+	HS_REC_OPEN = 2,	/* connect() or accept() returned a TCP socket; or a Unix stream
+				 * socket was first seen (family AF_UNIX, struct hs_unix_names
+				 * after the header) */
+	HS_REC_CLOSE = 3,	/* a TCP socket was destroyed (no pid: any context), or the traced
+				 * process read the end of a Unix stream socket; pos: where the
+				 * reading (dir HS_DIR_INGRESS) ended, unseen bytes included */
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
 	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
 	HS_REC_FORK = 6,	/* a traced process made a task (tid: its id), now traced too */
@@ -73,7 +76,7 @@ struct hs_rec {
 	__s32 fd;
 	__u32 len;		/* DATA: bytes this record stands for */
 	__u32 cap;		/* DATA: bytes copied after the header (<= len) */
-	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 family;		/* AF_INET / AF_INET6 / AF_UNIX (no ports, no addresses) */
 	__u16 lport;		/* host byte order */
 	__u16 rport;
 	__u8 dir;		/* enum hs_dir */
@@ -85,5 +88,17 @@ struct hs_rec {
 };
 
 _Static_assert(sizeof(struct hs_rec) == 128, "hs_rec is part of the ABI");
+
+#define HS_UNIX_PATH 108	/* sun_path */
+
+/* The names of a Unix stream socket's two ends (an OPEN record's payload): the bound path of
+ * each, as many bytes as it has (0: unnamed, as a connecting client's end; a first byte 0:
+ * Linux's abstract namespace). */
+struct hs_unix_names {
+	__u16 llen;
+	__u16 rlen;
+	char local[HS_UNIX_PATH];
+	char remote[HS_UNIX_PATH];
+};
 
 #endif

@@ -89,6 +89,21 @@ struct sock {
 	__u16 sk_protocol;
 };
 
+struct sockaddr_un {
+	unsigned short sun_family;
+	char sun_path[108];
+};
+
+struct unix_address {
+	int len;			/* of name: sun_family and the path */
+	struct sockaddr_un name[];
+};
+
+struct unix_sock {
+	struct unix_address *addr;	/* bound name (an accepted socket: its listener's) */
+	struct sock *peer;
+};
+
 struct tcp_sock {
 	__u32 rcv_nxt;		/* next sequence number expected from the peer */
 	__u32 copied_seq;	/* next one the process will read */
@@ -186,6 +201,7 @@ struct user_msghdr {
 	unsigned int msg_flags;
 };
 
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1

@@ -189,6 +189,9 @@ bool hs_capture_wants(const struct hs_capture_opts *o, const struct hs_rec *r)
 		;
 	if (o->nports && i == o->nports)
 		return false;
+	/* a Unix socket has no address for --host to match (nor a port, above) */
+	if (o->nhosts && r->family == AF_UNIX)
+		return false;
 	/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d */
 	if (r->family == AF_INET6 && !memcmp(r->raddr, v4mapped, sizeof(v4mapped)))
 		memcpy(peer, r->raddr + 12, 4);

@@ -167,7 +167,7 @@ static void info_from_rec(struct hs_conninfo *ci, const struct hs_rec *r)
 	ci->cgroup_id = r->cgroup_id;
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	ci->family = r->family == AF_INET6 ? AF_INET6 : AF_INET;
+	ci->family = r->family == AF_INET6 || r->family == AF_UNIX ? r->family : AF_INET;
 	memcpy(ci->laddr, r->laddr, sizeof(ci->laddr));
 	memcpy(ci->raddr, r->raddr, sizeof(ci->raddr));
 	/* an IPv4 peer of a dual-stack socket is shown as the IPv4 address it is */
@@ -420,6 +420,18 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 		gap(c, dir, r->len - r->cap, r->ts_ns);
 }
 
+/* A Unix socket name of len bytes into out: a path ends at its NUL, which the kernel counts;
+ * an abstract name (first byte 0) is all its bytes. Returns the length kept. */
+static uint8_t unix_path(char out[HS_UNIX_PATH], const char *name, unsigned len)
+{
+	if (len > HS_UNIX_PATH)
+		len = 0;
+	if (len && name[0])
+		len = strnlen(name, len);
+	memcpy(out, name, len);
+	return len;
+}
+
 int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 {
 	const struct hs_rec *r = data;
@@ -461,6 +473,15 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		c = conn_find(t, r->sock);
 		if (c)
 			conn_free(t, c);
+		/* a Unix socket comes with its names, which no later record carries */
+		if (r->family == AF_UNIX && size >= sizeof(*r) + sizeof(struct hs_unix_names) &&
+		    (c = conn_get(t, r))) {
+			struct hs_unix_names n;
+
+			memcpy(&n, (const uint8_t *)data + sizeof(*r), sizeof(n));
+			c->ci.lpath_len = unix_path(c->ci.lpath, n.local, n.llen);
+			c->ci.rpath_len = unix_path(c->ci.rpath, n.remote, n.rlen);
+		}
 		break;
 	}
 	return 0;

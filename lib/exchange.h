@@ -17,9 +17,13 @@ struct hs_conninfo {
 	char comm[16];
 	uint64_t cgroup_id;
 	char container[16];		/* short container id, "" when none */
-	int family;			/* AF_INET or AF_INET6; 0 when unknown */
+	int family;			/* AF_INET, AF_INET6 or AF_UNIX; 0 when unknown */
 	uint8_t laddr[16], raddr[16];	/* IPv4 in the first 4 bytes */
 	uint16_t lport, rport;		/* host byte order */
+	/* AF_UNIX: each end's bound path, lpath_len/rpath_len bytes of it (0: unnamed; a first
+	 * byte 0: the abstract namespace) */
+	uint8_t lpath_len, rpath_len;
+	char lpath[108], rpath[108];
 	int fd;
 	enum hs_source source;		/* plaintext source (TLS when not SYSCALL) */
 	char tls_lib[32];		/* e.g. "libssl.so.3", "go1.19.8"; "" for plaintext */

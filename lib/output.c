@@ -278,10 +278,40 @@ static void fmt_addr(char *buf, size_t len, int family, const uint8_t *a)
 	}
 }
 
-/* "1.2.3.4:80", "[::1]:80", "?:0" when unknown. */
-static void put_endpoint(struct sb *b, int family, const uint8_t *a, uint16_t port)
+/* One end's Unix socket name into out: the path, "@name" in the abstract namespace (which
+ * may hold any byte), "*" when unnamed. Returns its length. */
+static size_t unix_name(const struct hs_conninfo *ci, int remote, char out[sizeof(ci->lpath) + 1])
+{
+	const char *p = remote ? ci->rpath : ci->lpath;
+	size_t n = remote ? ci->rpath_len : ci->lpath_len;
+
+	if (n > sizeof(ci->lpath))
+		n = sizeof(ci->lpath);
+	if (!n)
+		return (size_t)snprintf(out, 2, "*");
+	memcpy(out, p, n);
+	if (!p[0])
+		out[0] = '@';
+	return n;
+}
+
+/* "1.2.3.4:80", "[::1]:80", "unix:/run/app.sock" ("unix:*" unnamed), "?:0" when unknown:
+ * the remote end of ci, or its local end. */
+static void put_endpoint(struct sb *b, const struct hs_conninfo *ci, int remote)
 {
 	char s[INET6_ADDRSTRLEN];
+	int family = ci->family;
+	const uint8_t *a = remote ? ci->raddr : ci->laddr;
+	uint16_t port = remote ? ci->rport : ci->lport;
+
+	if (family == AF_UNIX) {
+		char name[sizeof(ci->lpath) + 1];
+		size_t n = unix_name(ci, remote, name);
+
+		sb_puts(b, "unix:");
+		esc_text(b, (const uint8_t *)name, n);
+		return;
+	}
 
 	if (family == AF_INET) {
 		/* inet_ntop() formats IPv4 with sprintf: the hottest part of a summary line */
@@ -524,15 +554,10 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 	sb_putc(b, '[');
 	sb_uint(b, ci->pid, 1);
 	sb_puts(b, ex->server ? "] server " : "] client ");
-	if (ex->server)
-		put_endpoint(b, ci->family, ci->raddr, ci->rport);
-	else
-		put_endpoint(b, ci->family, ci->laddr, ci->lport);
+	/* client -> server, whichever end is traced */
+	put_endpoint(b, ci, ex->server);
 	sb_puts(b, " -> ");
-	if (ex->server)
-		put_endpoint(b, ci->family, ci->laddr, ci->lport);
-	else
-		put_endpoint(b, ci->family, ci->raddr, ci->rport);
+	put_endpoint(b, ci, !ex->server);
 	sb_putc(b, ' ');
 	sb_puts(b, proto_name(ex));
 	sb_putc(b, ' ');
@@ -936,14 +961,28 @@ static const char *jbool(int v)
 	return v ? "true" : "false";
 }
 
-static void json_endpoint(struct sb *b, int family, const uint8_t *a, uint16_t port)
+/* {"addr": ..., "port": ...}; a Unix socket's end has no address or port, and a "path"
+ * (null when unnamed) */
+static void json_endpoint(struct sb *b, const struct hs_conninfo *ci, int remote)
 {
 	char s[INET6_ADDRSTRLEN];
 
-	fmt_addr(s, sizeof(s), family, a);
+	if (ci->family == AF_UNIX) {
+		char name[sizeof(ci->lpath) + 1];
+		size_t n = unix_name(ci, remote, name);
+
+		sb_puts(b, "{\"addr\":null,\"port\":null,\"path\":");
+		if (remote ? ci->rpath_len : ci->lpath_len)
+			esc_json(b, (const uint8_t *)name, n);
+		else
+			sb_puts(b, "null");
+		sb_putc(b, '}');
+		return;
+	}
+	fmt_addr(s, sizeof(s), ci->family, remote ? ci->raddr : ci->laddr);
 	sb_puts(b, "{\"addr\":");
-	json_str(b, family == AF_INET || family == AF_INET6 ? s : NULL);
-	sb_printf(b, ",\"port\":%u}", port);
+	json_str(b, ci->family == AF_INET || ci->family == AF_INET6 ? s : NULL);
+	sb_printf(b, ",\"port\":%u}", remote ? ci->rport : ci->lport);
 }
 
 /* The connection object, left open so the caller can add fields. */
@@ -953,9 +992,9 @@ static void json_conn_open(struct sb *b, const struct hs_conninfo *ci)
 
 	cistr(lib, ci->tls_lib, sizeof(ci->tls_lib));
 	sb_puts(b, "\"connection\":{\"local\":");
-	json_endpoint(b, ci->family, ci->laddr, ci->lport);
+	json_endpoint(b, ci, 0);
 	sb_puts(b, ",\"remote\":");
-	json_endpoint(b, ci->family, ci->raddr, ci->rport);
+	json_endpoint(b, ci, 1);
 	sb_printf(b, ",\"tls\":%s,\"tls_lib\":", jbool(ci->source != HS_SOURCE_SYSCALL));
 	json_str(b, lib[0] ? lib : NULL);
 	sb_puts(b, ",\"source\":");
@@ -1074,9 +1113,9 @@ static void text_raw(struct hs_output *out, struct sb *b, const struct hs_connin
 	sb_putc(b, ' ');
 	esc_text_str(b, comm);
 	sb_printf(b, "[%u] ", ci->pid);
-	put_endpoint(b, ci->family, ci->laddr, ci->lport);
+	put_endpoint(b, ci, 0);
 	sb_puts(b, dir ? " <- " : " -> ");
-	put_endpoint(b, ci->family, ci->raddr, ci->rport);
+	put_endpoint(b, ci, 1);
 	sb_printf(b, " %s %zu bytes %s", dir ? "read" : "written", len,
 		  data ? "" : "not captured ");
 	if (ci->source != HS_SOURCE_SYSCALL)
@@ -1235,7 +1274,7 @@ void hs_output_peer(const struct hs_conninfo *ci, char *buf, size_t len)
 {
 	struct sb b = { 0 };
 
-	put_endpoint(&b, ci->family, ci->raddr, ci->rport);
+	put_endpoint(&b, ci, 1);
 	snprintf(buf, len, "%s", b.p ? b.p : "?");
 	free(b.p);
 }

@@ -30,13 +30,41 @@ PY = Proc([sys.executable, "-m", "http.server", str(PY_PORT), "--bind", "127.0.0
            "--directory", WWW])
 wait_port(PY_PORT)
 
+# an application server on a Unix socket, as gunicorn behind nginx or the Docker daemon
+UX_SOCK = os.path.join(tmpdir("hs-unix-"), "app.sock")
+UX_SERVER = r"""
+import http.server, socketserver, sys
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def address_string(self):
+        return "unix"
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        body = ("unix answers %s\n" % self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+Server(sys.argv[1], Handler).serve_forever()
+"""
+UX = Proc([sys.executable, "-c", UX_SERVER, UX_SOCK])
+for _ in range(100):
+    if os.path.exists(UX_SOCK):
+        break
+    time.sleep(0.05)
+
 NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("""
     sendfile off;
     location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
     location /echo { client_max_body_size 2m; proxy_pass http://127.0.0.1:%d; }
     location /sf/ { sendfile on; }
+    location /ux/ { proxy_pass http://unix:%s:/; }
     location / { etag on; }
-""" % PY_PORT)
+""" % (PY_PORT, UX_SOCK))
 with open(os.path.join(NGX_DIR, "html", "index.html"), "w") as f:
     f.write("<h1>nginx test</h1>\n")
 with open(os.path.join(NGX_DIR, "html", "big.bin"), "wb") as f:
@@ -852,6 +880,77 @@ def test_unanswered_request_printed_when_socket_ends():
     assert running
     e = one(ex, method="GET", target="/unanswered")
     assert e["response"] is None and e["flags"]["no_response"], e
+
+
+def test_unix_socket_both_ends():
+    """HTTP over a Unix stream socket: nginx proxying to an application server on a socket
+    (the client end), the server (its end), and curl --unix-socket with keep-alive. The
+    socket's path stands where TCP has addresses, and --port selects no Unix socket."""
+    s = Snoop("-p", f"{NGX_WORKERS[0]},{UX.pid}")
+    assert curl(f"http://127.0.0.1:{NGX_PORT}/ux/hello") == "200 "
+    assert curl("--unix-socket", UX_SOCK, "http://localhost/k1", "-o", "/dev/null",
+                "http://localhost/k2") == "200 200 "
+    ex = s.stop()
+    unnamed = {"addr": None, "port": None, "path": None}
+    named = {"addr": None, "port": None, "path": UX_SOCK}
+    c = one(ex, method="GET", target="/hello", status=200, pid=NGX_WORKERS[0])
+    assert c["connection"]["role"] == "client", c
+    assert c["connection"]["local"] == unnamed and c["connection"]["remote"] == named, c
+    assert c["response"]["body"]["text"] == "unix answers /hello\n", c
+    srv = one(ex, method="GET", target="/hello", status=200, pid=UX.pid)
+    assert srv["connection"]["role"] == "server", srv
+    assert srv["connection"]["local"] == named and srv["connection"]["remote"] == unnamed
+    assert srv["request"]["headers"] == c["request"]["headers"]
+    for k in ("/k1", "/k2"):
+        e = one(ex, method="GET", target=k, status=200, pid=UX.pid)
+        assert e["response"]["body"]["text"] == f"unix answers {k}\n", e
+    # one line each, the path where TCP has addresses
+    s = Snoop("-p", UX.pid, json_out=False)
+    assert curl("--unix-socket", UX_SOCK, "http://localhost/text") == "200 "
+    s.stop()
+    assert f"python3[{UX.pid}] server unix:* -> unix:{UX_SOCK} HTTP/1.1 GET /text -> 200 OK" \
+        in s.stdout, s.stdout
+    s = Snoop("-p", UX.pid, "--port", "80")
+    assert curl("--unix-socket", UX_SOCK, "http://localhost/port") == "200 "
+    assert s.stop() == []
+    # a saved capture keeps the names; read back, --host leaves the socket out too
+    cap = os.path.join(tmpdir("hs-unix-cap-"), "ux.hsnoop")
+    s = Snoop("-p", UX.pid, "-w", cap, json_out=False)
+    assert curl("--unix-socket", UX_SOCK, "http://localhost/saved") == "200 "
+    s.stop()
+    for flags, want in (([], 1), (["--host", "127.0.0.1"], 0)):
+        r = subprocess.run([sys.argv[1], "-r", cap, "-j", *flags], capture_output=True,
+                           text=True, timeout=30)
+        got = [json.loads(l) for l in r.stdout.splitlines()]
+        assert len(got) == want, (flags, r.stdout, r.stderr)
+        assert all(e["connection"]["local"]["path"] == UX_SOCK for e in got), got
+
+
+def test_unix_socket_end_read_ends_the_exchange():
+    # no tcp_destroy_sock for a Unix socket: the client reading the end of the connection
+    # ends it, and its unanswered request is printed at once, not when httpsnoop stops
+    ls = socket.socket(socket.AF_UNIX)
+    ls.bind("\0hs-test-unanswered-%d" % os.getpid())	# the abstract namespace
+    ls.listen(1)
+    s = Snoop("-p", os.getpid())
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(ls.getsockname())
+    a, _ = ls.accept()
+    c.sendall(b"GET /ux-unanswered HTTP/1.1\r\nHost: x\r\n\r\n")
+    read_head(a)
+    a.close()
+    assert c.recv(100) == b""
+    seen = s.wait_for("/ux-unanswered")
+    ex = s.stop()
+    c.close()
+    ls.close()
+    assert seen is not None, "not printed while httpsnoop ran on"
+    # both ends are this process's: the client's is the one with the peer's name
+    e = [x for x in find(ex, method="GET", target="/ux-unanswered")
+         if x["connection"]["role"] == "client"]
+    assert len(e) == 1, ex
+    assert e[0]["response"] is None and e[0]["flags"]["no_response"], e
+    assert e[0]["connection"]["remote"]["path"] == "@hs-test-unanswered-%d" % os.getpid(), e
 
 
 def test_child_closing_inherited_socket_keeps_connection():

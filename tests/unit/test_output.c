@@ -202,6 +202,48 @@ static void test_summary(void)
 	clear(&ex);
 }
 
+/* Unix sockets: the bound path of each end, "@" for the abstract namespace (any byte in it
+ * escaped), "*" unnamed; in JSON a "path" with null address and port. */
+static void test_unix_socket(void)
+{
+	struct hs_conninfo ci = conn("python3", 5, "127.0.0.1", 0, "127.0.0.1", 0);
+	struct hs_exchange ex;
+	char *s;
+
+	ci.family = AF_UNIX;
+	memset(ci.laddr, 0, sizeof(ci.laddr));
+	memset(ci.raddr, 0, sizeof(ci.raddr));
+	memcpy(ci.lpath, "/run/app.sock", 13);
+	ci.lpath_len = 13;
+	basic(&ex, &ci);
+	ex.server = 1;
+	s = render(0, 0, &ex);
+	CHECK_STR(s, "14:03:07.123456 python3[5] server unix:* -> unix:/run/app.sock "
+		  "HTTP/1.1 GET /index.html -> 200 OK req=0B resp=612B 1.23ms\n");
+	free(s);
+	s = render(0, 1, &ex);
+	check_json(s);
+	check_jq(s, "[.connection.local.path, .connection.local.addr, .connection.local.port, "
+		 ".connection.remote.path] | @json",
+		 "[\"/run/app.sock\",null,null,null]");
+	free(s);
+
+	/* a client of an abstract name holding an escape sequence and a NUL */
+	ci.lpath_len = 0;
+	memcpy(ci.rpath, "\0app\033]0;x\a\0z", 12);
+	ci.rpath_len = 12;
+	ex.server = 0;
+	s = render(0, 0, &ex);
+	CHECK_STR(s, "14:03:07.123456 python3[5] client unix:* -> unix:@app\\x1b]0;x\\x07\\x00z "
+		  "HTTP/1.1 GET /index.html -> 200 OK req=0B resp=612B 1.23ms\n");
+	free(s);
+	s = render(0, 1, &ex);
+	check_json(s);
+	check_jq(s, ".connection.remote.path | @json", "\"@app\\u001b]0;x\\u0007\\u0000z\"");
+	free(s);
+	clear(&ex);
+}
+
 static void test_colour(void)
 {
 	struct hs_conninfo ci = conn("curl", 1, "127.0.0.1", 1, "127.0.0.1", 2);
@@ -983,5 +1025,6 @@ int main(void)
 	test_random();
 	test_body_helpers();
 	test_note();
+	test_unix_socket();
 	return CHECK_DONE();
 }
