@@ -93,6 +93,8 @@ struct sock_state {
 	u32 read_seq;		/* copied_seq after the last receive seen (less a FIN read) */
 	u8 wanted;		/* passes --port and --host */
 	u8 tls;
+	u8 unix_server;		/* a Unix socket's accepted end (it has its listener's name) */
+	u8 unix_last_in;	/* and the last bytes it moved were received */
 };
 
 struct {
@@ -318,6 +320,7 @@ static __noinline bool sock_read(struct sock *sk, struct sock_state *st)
 		/* no port or address for --port or --host to select; the names go to user space
 		 * in an OPEN record */
 		st->wanted = !filter_ports && !filter_hosts;
+		st->unix_server = BPF_CORE_READ((struct unix_sock *)sk, addr) != NULL;
 		return true;
 	}
 	st->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -477,12 +480,14 @@ static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 					const struct sock_state *st);
 
 /* The traced process read the end of a socket: a Unix stream socket ends there (no
- * tcp_destroy_sock), and its state goes, as its address may come back for another. */
+ * tcp_destroy_sock), and its state goes, as its address may come back for another. Not for
+ * a server whose client stopped sending after a request (shutdown(SHUT_WR), as nc -N and
+ * socat do): its response is still to come. */
 static __always_inline void unix_eof(u64 sock)
 {
 	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
 
-	if (!st || st->family != AF_UNIX)
+	if (!st || st->family != AF_UNIX || (st->unix_server && st->unix_last_in))
 		return;
 	if (st->wanted)
 		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
@@ -674,7 +679,9 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return;
-	if (dir == HS_DIR_INGRESS && st->family != AF_UNIX)
+	if (st->family == AF_UNIX)
+		st->unix_last_in = dir == HS_DIR_INGRESS;
+	else if (dir == HS_DIR_INGRESS)
 		sock_read_unseen(st, sock, ret);
 	a.sock = sock;
 	a.buf = arg[1];

@@ -953,6 +953,44 @@ def test_unix_socket_end_read_ends_the_exchange():
     assert e[0]["connection"]["remote"]["path"] == "@hs-test-unanswered-%d" % os.getpid(), e
 
 
+def test_unix_socket_half_closed_by_the_client_is_answered():
+    # nc -N and socat stop sending after the request (shutdown(SHUT_WR)); a server that reads
+    # that end before it answers still answers on the same connection, and the exchange is
+    # one, whole, on both ends
+    path = os.path.join(tmpdir("hs-unix-half-"), "half.sock")
+    ls = socket.socket(socket.AF_UNIX)
+    ls.bind(path)
+    ls.listen(1)
+
+    def serve():
+        a, _ = ls.accept()
+        read_head(a)
+        assert a.recv(100) == b""	# the client's end
+        a.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhalf\n")
+        a.close()
+    t = threading.Thread(target=serve, daemon=True)
+    s = Snoop("-p", os.getpid())
+    t.start()
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(path)
+    c.sendall(b"GET /half HTTP/1.0\r\nHost: x\r\n\r\n")
+    c.shutdown(socket.SHUT_WR)
+    got = b""
+    while (more := c.recv(100)):
+        got += more
+    c.close()
+    t.join(5)
+    ex = s.stop()
+    ls.close()
+    assert got.endswith(b"half\n"), got
+    for role in ("client", "server"):
+        e = [x for x in find(ex, method="GET", target="/half", status=200)
+             if x["connection"]["role"] == role]
+        assert len(e) == 1, (role, ex)
+        assert e[0]["response"]["body"]["text"] == "half\n", e
+    assert not find(ex, method=None), ex	# no response left without its request
+
+
 def test_child_closing_inherited_socket_keeps_connection():
     # whole-machine mode also sees the close() of a forked child that drops its copy of the
     # socket: the connection lives on in the parent, and its exchange stays whole
