@@ -704,7 +704,8 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 	if (!traced(id))
 		return 0;
 	if (ret == 0 && dir == HS_DIR_INGRESS && syscall_args(arg)) {
-		struct sock *sk = sock_of_fd(arg[0], &sock);
+		u64 ino;
+		struct sock *sk = sock_of_fd(arg[0], &ino);
 
 		if (sk)
 			unix_eof((u64)sk);

@@ -242,10 +242,12 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	if (o->max_capture)
 		c->skel->rodata->max_capture = o->max_capture;
 	if (o->ring_bytes) {
-		bpf_map__set_max_entries(c->skel->maps.events, o->ring_bytes);
 		/* each CPU wakes the reader well before a small ring fills */
-		if (o->ring_bytes / 4 / libbpf_num_possible_cpus() < c->skel->rodata->wakeup_bytes)
-			c->skel->rodata->wakeup_bytes = o->ring_bytes / 4 / libbpf_num_possible_cpus();
+		size_t share = o->ring_bytes / 4 / libbpf_num_possible_cpus();
+
+		bpf_map__set_max_entries(c->skel->maps.events, o->ring_bytes);
+		if (share < c->skel->rodata->wakeup_bytes)
+			c->skel->rodata->wakeup_bytes = share;
 	}
 
 	err = httpsnoop_bpf__load(c->skel);

@@ -278,9 +278,9 @@ static void fmt_addr(char *buf, size_t len, int family, const uint8_t *a)
 	}
 }
 
-/* One end's Unix socket name into out: the path, "@name" in the abstract namespace (which
- * may hold any byte), "*" when unnamed. Returns its length. */
-static size_t unix_name(const struct hs_conninfo *ci, int remote, char out[sizeof(ci->lpath) + 1])
+/* One end's Unix socket name into out: the path, or "@name" in the abstract namespace (which
+ * may hold any byte). Returns its length, 0 when the end is unnamed. */
+static size_t unix_name(const struct hs_conninfo *ci, int remote, char out[sizeof(ci->lpath)])
 {
 	const char *p = remote ? ci->rpath : ci->lpath;
 	size_t n = remote ? ci->rpath_len : ci->lpath_len;
@@ -288,7 +288,7 @@ static size_t unix_name(const struct hs_conninfo *ci, int remote, char out[sizeo
 	if (n > sizeof(ci->lpath))
 		n = sizeof(ci->lpath);
 	if (!n)
-		return (size_t)snprintf(out, 2, "*");
+		return 0;
 	memcpy(out, p, n);
 	if (!p[0])
 		out[0] = '@';
@@ -305,11 +305,14 @@ static void put_endpoint(struct sb *b, const struct hs_conninfo *ci, int remote)
 	uint16_t port = remote ? ci->rport : ci->lport;
 
 	if (family == AF_UNIX) {
-		char name[sizeof(ci->lpath) + 1];
+		char name[sizeof(ci->lpath)];
 		size_t n = unix_name(ci, remote, name);
 
 		sb_puts(b, "unix:");
-		esc_text(b, (const uint8_t *)name, n);
+		if (n)
+			esc_text(b, (const uint8_t *)name, n);
+		else
+			sb_putc(b, '*');
 		return;
 	}
 
@@ -968,11 +971,11 @@ static void json_endpoint(struct sb *b, const struct hs_conninfo *ci, int remote
 	char s[INET6_ADDRSTRLEN];
 
 	if (ci->family == AF_UNIX) {
-		char name[sizeof(ci->lpath) + 1];
+		char name[sizeof(ci->lpath)];
 		size_t n = unix_name(ci, remote, name);
 
 		sb_puts(b, "{\"addr\":null,\"port\":null,\"path\":");
-		if (remote ? ci->rpath_len : ci->lpath_len)
+		if (n)
 			esc_json(b, (const uint8_t *)name, n);
 		else
 			sb_puts(b, "null");
