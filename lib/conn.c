@@ -14,6 +14,8 @@
 
 #define DETECT_MAX 24		/* the HTTP/2 client preface is the longest thing we look for */
 #define UNKNOWN_GIVEUP 65536	/* bytes fed with no exchange before a stream is not HTTP */
+#define STREAMING_NS 1000000000ull	/* a response still arriving this long is shown as it is */
+#define TICK_NS 250000000ull	/* how often open responses are looked at */
 
 enum proto_state { P_DETECT = 0, P_HTTP1, P_HTTP2, P_NONE };
 
@@ -51,6 +53,7 @@ struct hs_conns {
 	size_t nbuckets, nconns;
 	struct conn *lru_head, *lru_tail;
 	struct hs_conns_stats st;
+	uint64_t ticked;		/* last hs_conns_tick() that looked */
 };
 
 static void on_exchange(const struct hs_exchange *ex, void *ctx)
@@ -58,8 +61,10 @@ static void on_exchange(const struct hs_exchange *ex, void *ctx)
 	struct conn *c = ctx;
 	const struct hs_header *up = hs_message_header(&ex->resp, "upgrade");
 
-	c->exchanges++;
-	c->t->st.exchanges++;
+	if (!(ex->flags & HS_EX_STREAMING)) {
+		c->exchanges++;
+		c->t->st.exchanges++;
+	}
 	c->t->o.emit(ex, c->t->o.ctx);
 	/* 101 to h2c: the request becomes HTTP/2 stream 1, answered in HTTP/2 */
 	if (ex->proto == HS_PROTO_HTTP1 && (ex->flags & HS_EX_UPGRADE) && ex->resp.status == 101 &&
@@ -442,6 +447,7 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		return -EINVAL;
 	}
 	t->st.records++;
+	hs_conns_tick(t, r->ts_ns);
 	switch (r->type) {
 	case HS_REC_DATA:
 		on_data(t, r, (const uint8_t *)data + sizeof(*r));
@@ -485,6 +491,17 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		break;
 	}
 	return 0;
+}
+
+void hs_conns_tick(struct hs_conns *t, uint64_t now)
+{
+	if (now < t->ticked + TICK_NS)
+		return;
+	t->ticked = now;
+	for (struct conn *c = t->lru_head; c; c = c->next) {
+		hs_http1_tick(c->h1, now, STREAMING_NS);
+		hs_http2_tick(c->h2, now, STREAMING_NS);
+	}
 }
 
 void hs_conns_flush_all(struct hs_conns *t)

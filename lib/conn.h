@@ -41,6 +41,10 @@ struct hs_conns *hs_conns_new(const struct hs_conns_opts *o);
 /* One record as read from the ring buffer or a capture file. Returns 0, or -EINVAL for a
  * record that does not validate (it is counted and dropped). */
 int hs_conns_record(struct hs_conns *t, const void *data, size_t size);
+/* The time is now (CLOCK_MONOTONIC ns, as record times): a response still arriving a second
+ * after its first byte is emitted as it stands (HS_EX_STREAMING). Called for every record,
+ * and by a live capture while no records come; it looks at most every 250 ms. */
+void hs_conns_tick(struct hs_conns *t, uint64_t now);
 /* Finish every connection (capture ends): pending requests are emitted as such. */
 void hs_conns_flush_all(struct hs_conns *t);
 const struct hs_conns_stats *hs_conns_stats(const struct hs_conns *t);

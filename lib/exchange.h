@@ -73,6 +73,8 @@ enum hs_exchange_flag {
 	HS_EX_PUSHED = 1 << 4,		/* HTTP/2 server push (PUSH_PROMISE) */
 	HS_EX_RESET = 1 << 5,		/* HTTP/2 RST_STREAM or GOAWAY ended the stream */
 	HS_EX_GRPC = 1 << 6,		/* content-type application/grpc */
+	HS_EX_STREAMING = 1 << 7,	/* a look at a response still arriving, as it stands; the
+					 * exchange comes again, whole, when it ends */
 };
 
 struct hs_exchange {
@@ -86,7 +88,8 @@ struct hs_exchange {
 	struct hs_message req, resp;
 };
 
-/* Called by a decoder for every finished exchange; the exchange is only valid during the call. */
+/* Called by a decoder for every finished exchange, and for each HS_EX_STREAMING look; the
+ * exchange is only valid during the call. */
 typedef void (*hs_emit_fn)(const struct hs_exchange *ex, void *ctx);
 
 /* Bounds on what a decoder keeps for one message; a remote peer must not grow memory. */

@@ -64,6 +64,7 @@ struct dir {
 	uint64_t remaining;		/* of the Content-Length body or of the chunk */
 	int64_t clen;			/* Content-Length; -1 none, -2 invalid */
 	uint8_t te, chunked;		/* Transfer-Encoding seen, its last coding is chunked */
+	uint8_t shown;			/* cur was emitted as streaming (hs_http1_tick) */
 	uint8_t any_field, last_kept, last_framing;	/* for obs-fold */
 };
 
@@ -316,23 +317,30 @@ static int header_has(const struct hs_message *m, const char *name, const char *
 
 /* --- pairing queue and emission --- */
 
+static void fill_ex(struct hs_http1 *d, struct hs_exchange *ex, const struct hs_message *req,
+		    const struct hs_message *resp, unsigned flags, uint64_t skipped)
+{
+	static const struct hs_message none;
+
+	/* field by field: zeroing the whole struct first costs more than the copies */
+	ex->conn = d->ci;
+	ex->proto = HS_PROTO_HTTP1;
+	ex->stream_id = 0;
+	ex->flags = flags | (skipped ? HS_EX_SKIPPED : 0);
+	ex->error_code = 0;
+	ex->skipped = skipped;
+	ex->server = d->dir[HS_DIR_IN].role == K_REQ || d->dir[HS_DIR_OUT].role == K_RESP;
+	ex->req = req ? *req : none;
+	ex->resp = resp ? *resp : none;
+}
+
 /* Hand an exchange to the emitter; it takes what req and resp own (the caller forgets them). */
 static void emit_msgs(struct hs_http1 *d, const struct hs_message *req,
 		      const struct hs_message *resp, unsigned flags, uint64_t skipped)
 {
-	static const struct hs_message none;
 	struct hs_exchange ex;
 
-	/* field by field: zeroing the whole struct first costs more than the copies */
-	ex.conn = d->ci;
-	ex.proto = HS_PROTO_HTTP1;
-	ex.stream_id = 0;
-	ex.flags = flags | (skipped ? HS_EX_SKIPPED : 0);
-	ex.error_code = 0;
-	ex.skipped = skipped;
-	ex.server = d->dir[HS_DIR_IN].role == K_REQ || d->dir[HS_DIR_OUT].role == K_RESP;
-	ex.req = req ? *req : none;
-	ex.resp = resp ? *resp : none;
+	fill_ex(d, &ex, req, resp, flags, skipped);
 	d->emit(&ex, d->ctx);
 	hs_exchange_free(&ex);
 }
@@ -513,7 +521,7 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	s->hdr_bytes = raw;
 	s->dropped = 0;
 	s->clen = -1;
-	s->te = s->chunked = s->any_field = s->last_kept = s->last_framing = 0;
+	s->te = s->chunked = s->any_field = s->last_kept = s->last_framing = s->shown = 0;
 	s->state = ST_HEADERS;
 	m->flags = HS_MSG_PRESENT;
 	m->version = sl->version;
@@ -1068,6 +1076,39 @@ void hs_http1_flush(struct hs_http1 *d, uint64_t ts)
 		unlink_entry(d, e);
 		emit_entry(d, e);
 	}
+}
+
+void hs_http1_tick(struct hs_http1 *d, uint64_t now, uint64_t after)
+{
+	struct dir *s = d ? &d->dir[0] : NULL, *o;
+	const struct hs_message *req = NULL;
+	struct hs_exchange ex;
+	struct entry *e;
+
+	if (!d || d->stopped)
+		return;
+	if (s->kind != K_RESP)
+		s = &d->dir[1];
+	if (!s->in_msg || s->kind != K_RESP || s->shown || now < s->cur.ts_first + after)
+		return;
+	switch (s->state) {
+	case ST_BODY: case ST_CLOSE: case ST_CHUNK_SIZE: case ST_CHUNK_DATA: case ST_CHUNK_END:
+	case ST_TRAILERS:
+		break;
+	default:
+		return;		/* its header section is not complete yet */
+	}
+	s->shown = 1;
+	e = s->ent;
+	o = other(d, s);
+	if (e && e->req_done)
+		req = &e->req;
+	else if (e && o->ent == e && o->in_msg)
+		req = &o->cur;	/* the request is still coming too */
+	fill_ex(d, &ex, req, &s->cur,
+		(e ? e->flags : HS_EX_NO_REQUEST) | s->ex_flags | HS_EX_STREAMING,
+		(e ? e->req_skipped : 0) + s->msg_skipped);
+	d->emit(&ex, d->ctx);	/* a look only: the messages stay the decoder's */
 }
 
 void hs_http1_free(struct hs_http1 *d)

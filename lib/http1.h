@@ -22,6 +22,10 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts);
 /* The connection closed or the capture ends: finish pending messages, emit what is left. */
 void hs_http1_flush(struct hs_http1 *d, uint64_t ts);
+/* A response whose header section ended and whose body is still coming `after` ns after
+ * its first byte, at time now, is emitted once as it stands, flagged HS_EX_STREAMING; it is
+ * emitted again, whole, when it ends. */
+void hs_http1_tick(struct hs_http1 *d, uint64_t now, uint64_t after);
 void hs_http1_free(struct hs_http1 *d);
 
 /* 1 when p starts like a request line or a status line (enough to pick the decoder),

@@ -56,6 +56,7 @@ struct side {
 	struct hs_message m;
 	struct grpc_state g;
 	uint8_t hdrs_seen, ended;
+	uint8_t shown;			/* emitted as streaming (hs_http2_tick) */
 	uint8_t cut;			/* a gap came before it started: it may be in the gap */
 };
 
@@ -253,33 +254,41 @@ static size_t field_bytes(const struct hs_message *m)
 	return sz;
 }
 
+/* The exchange of stream st as it stands; its messages stay the stream's. */
+static void stream_view(struct hs_http2 *d, struct stream *st, unsigned flags,
+			struct hs_exchange *ex)
+{
+	int c = client_dir(d, st);
+
+	memset(ex, 0, sizeof(*ex));
+	ex->conn = d->ci;
+	ex->proto = HS_PROTO_HTTP2;
+	ex->stream_id = st->id;
+	ex->server = c == 1;		/* the traced process read the request */
+	ex->flags = st->flags | flags;
+	ex->error_code = st->error_code;
+	ex->skipped = st->skipped;
+	for (int x = 0; x < 2; x++)
+		if (st->s[x].cut && !st->s[x].hdrs_seen)
+			st->s[x].m.flags |= HS_MSG_GAP;
+	ex->req = st->s[c].m;
+	ex->resp = st->s[1 - c].m;
+	if (!st->s[c].hdrs_seen)
+		ex->flags |= HS_EX_NO_REQUEST;
+	if (!st->s[1 - c].hdrs_seen && !(ex->flags & HS_EX_RESET))
+		ex->flags |= HS_EX_NO_RESPONSE;
+}
+
 /* Hands the stream to the emit callback and frees it. */
 static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 {
-	int c = client_dir(d, st);
 	struct hs_exchange ex;
 
 	stream_unlink(d, st);
 	for (int x = 0; x < 2; x++)
 		if (d->dir[x].data_st == st)
 			d->dir[x].data_st = NULL;
-	memset(&ex, 0, sizeof(ex));
-	ex.conn = d->ci;
-	ex.proto = HS_PROTO_HTTP2;
-	ex.stream_id = st->id;
-	ex.server = c == 1;		/* the traced process read the request */
-	ex.flags = st->flags | flags;
-	ex.error_code = st->error_code;
-	ex.skipped = st->skipped;
-	for (int x = 0; x < 2; x++)
-		if (st->s[x].cut && !st->s[x].hdrs_seen)
-			st->s[x].m.flags |= HS_MSG_GAP;
-	ex.req = st->s[c].m;
-	ex.resp = st->s[1 - c].m;
-	if (!st->s[c].hdrs_seen)
-		ex.flags |= HS_EX_NO_REQUEST;
-	if (!st->s[1 - c].hdrs_seen && !(ex.flags & HS_EX_RESET))
-		ex.flags |= HS_EX_NO_RESPONSE;
+	stream_view(d, st, flags, &ex);
 	d->field_bytes -= field_bytes(&st->s[0].m) + field_bytes(&st->s[1].m);
 	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
 	d->emit(&ex, d->ctx);
@@ -1268,6 +1277,22 @@ void hs_http2_flush(struct hs_http2 *d, uint64_t ts)
 	}
 	while (d->head)
 		stream_emit(d, d->head, 0);
+}
+
+void hs_http2_tick(struct hs_http2 *d, uint64_t now, uint64_t after)
+{
+	if (!d)
+		return;
+	for (struct stream *st = d->head; st; st = st->next) {
+		struct side *rs = &st->s[1 - client_dir(d, st)];
+		struct hs_exchange ex;
+
+		if (!rs->hdrs_seen || rs->ended || rs->shown || now < rs->m.ts_first + after)
+			continue;
+		rs->shown = 1;
+		stream_view(d, st, HS_EX_STREAMING, &ex);
+		d->emit(&ex, d->ctx);
+	}
 }
 
 void hs_http2_free(struct hs_http2 *d)

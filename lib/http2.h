@@ -20,6 +20,8 @@ int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req
 void hs_http2_gap(struct hs_http2 *d, int dir, uint64_t len, uint64_t ts);
 /* The connection closed or the capture ends: emit open streams as incomplete. */
 void hs_http2_flush(struct hs_http2 *d, uint64_t ts);
+/* As hs_http1_tick(), for every open stream whose response headers came. */
+void hs_http2_tick(struct hs_http2 *d, uint64_t now, uint64_t after);
 void hs_http2_free(struct hs_http2 *d);
 
 /* 1 when p starts with the client connection preface, 0 when not, -1 when more is needed. */

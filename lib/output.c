@@ -398,6 +398,15 @@ static int has_resp(const struct hs_exchange *ex)
 	return (ex->resp.flags & HS_MSG_PRESENT) || ex->resp.status;
 }
 
+/* A message was seen but did not end before the connection or the capture did. */
+static int incomplete(const struct hs_exchange *ex)
+{
+	const struct hs_message *rq = &ex->req, *rs = &ex->resp;
+
+	return (has_req(ex) && (rq->flags & HS_MSG_PRESENT) && !(rq->flags & HS_MSG_COMPLETE)) ||
+	       (has_resp(ex) && (rs->flags & HS_MSG_PRESENT) && !(rs->flags & HS_MSG_COMPLETE));
+}
+
 static const char *proto_name(const struct hs_exchange *ex)
 {
 	int v = has_req(ex) ? ex->req.version : ex->resp.version;
@@ -652,8 +661,9 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 		sb_puts(b, " [upgrade]");
 	if (mf & HS_MSG_GAP)
 		sb_puts(b, " [gap]");
-	if ((hq && !(rq->flags & HS_MSG_COMPLETE) && (rq->flags & HS_MSG_PRESENT)) ||
-	    (hr && !(rs->flags & HS_MSG_COMPLETE) && (rs->flags & HS_MSG_PRESENT)))
+	if (ex->flags & HS_EX_STREAMING)
+		sb_puts(b, " [streaming]");
+	else if (incomplete(ex))
 		sb_puts(b, " [incomplete]");
 	if (mf & HS_MSG_HDRS_LOST)
 		sb_puts(b, " [headers lost]");
@@ -1050,8 +1060,6 @@ static void json_exchange(struct hs_output *out, struct sb *b, const struct hs_e
 	uint64_t start = hq ? rq->ts_first : rs->ts_first;
 	uint64_t end = hr ? rs->ts_last : rq->ts_last;
 	unsigned mf = rq->flags | rs->flags;
-	int incomplete = (hq && (rq->flags & HS_MSG_PRESENT) && !(rq->flags & HS_MSG_COMPLETE)) ||
-			 (hr && (rs->flags & HS_MSG_PRESENT) && !(rs->flags & HS_MSG_COMPLETE));
 
 	sb_puts(b, "{\"time\":");
 	json_time(b, out, start);
@@ -1093,14 +1101,16 @@ static void json_exchange(struct hs_output *out, struct sb *b, const struct hs_e
 		  ",\"reset\":%s,\"error_code\":",
 		  jbool(!hr), jbool(!hq), jbool(hq && (rq->flags & HS_MSG_INVALID)),
 		  jbool(hr && (rs->flags & HS_MSG_INVALID)), jbool(mf & HS_MSG_TRUNCATED),
-		  jbool(mf & HS_MSG_GAP), jbool(incomplete), jbool(mf & HS_MSG_HDRS_LOST),
+		  jbool(mf & HS_MSG_GAP), jbool(!(ex->flags & HS_EX_STREAMING) && incomplete(ex)),
+		  jbool(mf & HS_MSG_HDRS_LOST),
 		  jbool(mf & HS_MSG_HDRS_CUT),
 		  (ex->flags & HS_EX_SKIPPED) ? ex->skipped : 0, jbool(ex->flags & HS_EX_RESET));
 	json_u64_or_null(b, ex->flags & HS_EX_RESET, ex->error_code);
 	sb_puts(b, ",\"error_name\":");
 	json_str(b, ex->flags & HS_EX_RESET ? h2_error_name(ex->error_code) : NULL);
-	sb_printf(b, ",\"pushed\":%s,\"upgrade\":%s}}\n", jbool(ex->flags & HS_EX_PUSHED),
-		  jbool(ex->flags & HS_EX_UPGRADE));
+	sb_printf(b, ",\"pushed\":%s,\"upgrade\":%s,\"streaming\":%s}}\n",
+		  jbool(ex->flags & HS_EX_PUSHED), jbool(ex->flags & HS_EX_UPGRADE),
+		  jbool(ex->flags & HS_EX_STREAMING));
 }
 
 /* ---- raw ---- */

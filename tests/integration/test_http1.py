@@ -882,6 +882,50 @@ def test_unanswered_request_printed_when_socket_ends():
     assert e["response"] is None and e["flags"]["no_response"], e
 
 
+def test_streaming_response_is_shown_while_it_lasts():
+    # server-sent events: the response goes on until the server ends it; a look at it comes
+    # a second in, while it is open, and does not count for -c; the whole exchange at its end
+    more = threading.Event()
+
+    def handler(c):
+        read_head(c)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n9\r\ndata: 1\n\n\r\n")
+        more.wait(15)
+        c.sendall(b"9\r\ndata: 2\n\n\r\n0\r\n\r\n")
+        c.close()
+    port, t = serve_once(handler)
+    s = Snoop("-p", os.getpid())
+    counted = Snoop("-p", os.getpid(), "-c", "1", json_out=False)
+    client = subprocess.Popen(["curl", "-sN", f"http://127.0.0.1:{port}/events"],
+                              stdout=subprocess.PIPE)
+    seen = s.wait_for('"streaming":true', timeout=5)
+    seen_text = counted.wait_for("[streaming]", timeout=5)
+    still = counted.p.poll() is None
+    more.set()
+    body = client.communicate(timeout=10)[0]
+    t.join(5)
+    counted.p.wait(timeout=10)	# -c 1: the whole exchange is the first one
+    lines = counted.stop(settle=0)
+    ex = s.stop()
+    assert body == b"data: 1\n\ndata: 2\n\n", body
+    assert seen is not None and seen_text is not None, "no look while the response was open"
+    assert still, "-c 1 counted the look"
+    look, whole = ex
+    assert look["flags"]["streaming"] and not look["flags"]["incomplete"], look
+    assert look["request"]["target"] == "/events" and look["response"]["status"] == 200
+    assert header(look["response"], "Content-Type") == "text/event-stream"
+    assert look["response"]["body"]["text"] == "data: 1\n\n", look["response"]
+    assert look["ts_ns"] == whole["ts_ns"], (look, whole)
+    assert whole["timing"]["latency_ms"] >= 1000, whole["timing"]
+    assert not whole["flags"]["streaming"] and not whole["flags"]["incomplete"], whole
+    assert whole["response"]["body"]["text"] == "data: 1\n\ndata: 2\n\n", whole["response"]
+    assert whole["sizes"]["response_body"] == 18
+    assert "1 exchange printed" in s.stderr, s.stderr
+    assert [ln.endswith("[streaming]") for ln in lines] == [True, False], lines
+    assert " GET /events -> 200 OK req=0B resp=18B " in lines[1], lines
+
+
 def test_unix_socket_both_ends():
     """HTTP over a Unix stream socket: nginx proxying to an application server on a socket
     (the client end), the server (its end), and curl --unix-socket with keep-alive. The

@@ -310,6 +310,34 @@ def test_grpc_server_side():
     check_grpc(ex, "server", 3)
 
 
+def test_grpc_stream_shown_while_it_lasts():
+    # a bidirectional stream open for ~2 s: a look at it after 1 s (request and response still
+    # going, no status yet), then the whole exchange once when it ends
+    s = Snoop("-p", GRPC.pid)
+    c = subprocess.Popen([H2PEER, "grpc-client", "-addr", f"127.0.0.1:{GRPC_PORT}", "-n", "3",
+                          "-gap", "1s"], stdout=subprocess.PIPE)
+    seen = s.wait_for('"streaming":true', timeout=10)
+    open_then = c.poll() is None
+    out = c.communicate(timeout=30)[0].decode()
+    ex = s.stop()
+    assert 'chat: 3 replies, InvalidArgument "chat over"' in out, out
+    assert seen is not None, "no look at the open stream"
+    assert open_then, "the look came only after the stream ended"
+    looks = [e for e in ex if e["flags"]["streaming"]]
+    assert len(looks) == 1, looks
+    look = looks[0]
+    assert look["request"]["target"] == "/test.Echo/Chat", look
+    assert look["response"]["status"] == 200 and look["response"]["trailers"] == [], look
+    assert look["grpc"]["status"] is None and look["grpc"]["response_messages"] < 3, look
+    assert not look["flags"]["incomplete"], look
+    chat = one([e for e in ex if not e["flags"]["streaming"]], target="/test.Echo/Chat")
+    assert chat["connection"]["stream_id"] == look["connection"]["stream_id"]
+    assert chat["grpc"]["request_messages"] == 3 and chat["grpc"]["response_messages"] == 3
+    assert ["grpc-status", "3"] in chat["response"]["trailers"], chat["response"]
+    assert chat["timing"]["latency_ms"] >= 2000, chat["timing"]
+    assert "3 exchanges printed" in s.stderr, s.stderr	# two Checks and the chat
+
+
 def test_grpc_client_side():
     c = Later([H2PEER, "grpc-client", "-addr", f"127.0.0.1:{GRPC_PORT}", "-n", "7"])
     s = Snoop("-p", c.pid)

@@ -954,6 +954,79 @@ static void test_garbage(void)
 	}
 }
 
+/* A response still arriving a second after its first byte is emitted once as it stands
+ * (HS_EX_STREAMING), then whole when it ends; one whose header section is not complete yet
+ * is not, nor is a connection that carries no response. */
+static void test_streaming(void)
+{
+	const uint64_t sec = 1000000000;
+	static struct run r;
+	struct hs_limits lim = HS_LIMITS_DEFAULT;
+	struct hs_http1 *d = hs_http1_new(&conninfo, &lim, record, &r);
+	static const char req[] = "GET /events HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+				   "Content-Type: text/event-stream\r\n\r\n9\r\ndata: 1\n\n\r\n";
+	static const char rest[] = "9\r\ndata: 2\n\n\r\n0\r\n\r\n";
+	static const char slow[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n";
+
+	memset(&r, 0, sizeof(r));
+	hs_http1_tick(NULL, 0, sec);
+	feed(d, &r, 0, req, sizeof(req) - 1, 10);
+	hs_http1_tick(d, 10 + 5 * sec, sec);
+	CHECK_INT(r.n, 0);
+	feed(d, &r, 1, head, sizeof(head) - 1, 20);
+	hs_http1_tick(d, 20 + sec - 1, sec);
+	CHECK_INT(r.n, 0);
+	hs_http1_tick(d, 20 + sec, sec);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ex[0].flags, HS_EX_STREAMING);
+	CHECK_STR(r.ex[0].req.target, "/events");
+	CHECK_INT(r.ex[0].req.flags, PC);
+	CHECK_INT(r.ex[0].resp.flags, P);
+	CHECK_INT(r.ex[0].resp.status, 200);
+	CHECK_INT(r.ex[0].resp.body_size, 9);
+	hs_http1_tick(d, 20 + 3 * sec, sec);
+	CHECK_INT(r.n, 1);
+	feed(d, &r, 1, rest, sizeof(rest) - 1, 20 + 4 * sec);
+	CHECK_INT(r.n, 2);
+	CHECK_INT(r.ex[1].flags, 0);
+	CHECK_INT(r.ex[1].resp.flags, PC);
+	CHECK_INT(r.ex[1].resp.body_size, 18);
+	CHECK(r.ex[1].resp.body_kept == 18 &&
+	      memcmp(r.ex[1].resp.body, "data: 1\n\ndata: 2\n\n", 18) == 0);
+	/* the next response's header section never ends: not shown before the flush */
+	feed(d, &r, 0, req, sizeof(req) - 1, 30 * sec);
+	feed(d, &r, 1, slow, sizeof(slow) - 1, 30 * sec);
+	hs_http1_tick(d, 40 * sec, sec);
+	CHECK_INT(r.n, 2);
+	feed(d, &r, 1, "\r\nab", 4, 41 * sec);
+	hs_http1_tick(d, 42 * sec, sec);
+	CHECK_INT(r.n, 3);
+	CHECK_INT(r.ex[2].flags, HS_EX_STREAMING);
+	CHECK_INT(r.ex[2].resp.body_size, 2);
+	hs_http1_flush(d, 43 * sec);
+	CHECK_INT(r.n, 4);
+	CHECK_INT(r.ex[3].flags, 0);
+	CHECK_INT(r.ex[3].resp.flags, P);
+	hs_http1_free(d);
+	free_run(&r);
+
+	/* attached mid-response, close-delimited: no request to show */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 1, "HTTP/1.0 200 OK\r\n\r\npartial", 26, 5);
+	hs_http1_tick(d, 5 + sec, sec);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ex[0].flags, HS_EX_NO_REQUEST | HS_EX_STREAMING);
+	CHECK_INT(r.ex[0].resp.body_size, 7);
+	hs_http1_flush(d, 6 + sec);
+	CHECK_INT(r.n, 2);
+	CHECK_INT(r.ex[1].flags, HS_EX_NO_REQUEST);
+	CHECK_INT(r.ex[1].resp.flags, PC);
+	hs_http1_free(d);
+	free_run(&r);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(big); i++)
@@ -962,6 +1035,7 @@ int main(void)
 	run_table();
 	test_queue_bound();
 	test_detect();
+	test_streaming();
 	test_garbage();
 	return CHECK_DONE();
 }

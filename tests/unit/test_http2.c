@@ -1487,6 +1487,61 @@ static void test_garbage(void)
 	result_free(&r);
 }
 
+/* A response still arriving a second after its headers is emitted once as it stands
+ * (HS_EX_STREAMING, its messages kept), then whole when it ends; a stream whose response has
+ * not started is not. */
+static void test_streaming(void)
+{
+	const uint64_t sec = 1000000000;
+	struct script sc;
+	static struct result r;
+	struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
+	int i;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, END_STREAM, get_req);
+	sc_headers(&sc, 0, 3, END_STREAM, get_req);
+	sc_headers(&sc, 1, 1, 0, NV(":status", "200", "content-type", "text/event-stream"));
+	sc_data(&sc, 1, 1, 0, "data: 1\n\n");
+	sc_data(&sc, 1, 1, 0, "data: 2\n\n");
+	sc_data(&sc, 1, 1, END_STREAM, "data: 3\n\n");
+	for (i = 0; i < sc.nev - 2; i++)
+		feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 10);
+	hs_http2_tick(d, 10 + sec - 1, sec);
+	CHECK_INT(r.n, 0);
+	hs_http2_tick(d, 10 + sec, sec);
+	CHECK_INT(r.n, 1);
+	if (r.n == 1) {
+		CHECK_INT(r.ex[0].stream_id, 1);
+		CHECK_INT(r.ex[0].flags, HS_EX_STREAMING);
+		CHECK_INT(r.ex[0].req.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		CHECK_INT(r.ex[0].resp.flags, HS_MSG_PRESENT);
+		CHECK_INT(r.ex[0].resp.status, 200);
+		check_body(&r.ex[0].resp, "data: 1\n\n");
+	}
+	hs_http2_tick(d, 10 + 5 * sec, sec);
+	CHECK_INT(r.n, 1);
+	for (; i < sc.nev; i++)
+		feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, 10 + 6 * sec);
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		CHECK_INT(r.ex[1].stream_id, 1);
+		CHECK_INT(r.ex[1].flags, 0);
+		CHECK_INT(r.ex[1].resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		check_body(&r.ex[1].resp, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+	}
+	hs_http2_flush(d, 10 + 7 * sec);
+	CHECK_INT(r.n, 3);
+	if (r.n == 3) {
+		CHECK_INT(r.ex[2].stream_id, 3);
+		CHECK_INT(r.ex[2].flags, HS_EX_NO_RESPONSE);
+	}
+	hs_http2_free(d);
+	result_free(&r);
+	sc_free(&sc);
+}
+
 int main(void)
 {
 	test_detect();
@@ -1509,6 +1564,7 @@ int main(void)
 	test_table_size();
 	test_grpc();
 	test_flush_and_limits();
+	test_streaming();
 	test_rfc7541(0);
 	test_rfc7541(1);
 	test_malformed();

@@ -709,6 +709,20 @@ static void test_markers(void)
 	free(s);
 	clear(&ex);
 
+	/* a response still arriving: streaming, not incomplete */
+	basic(&ex, &ci);
+	ex.flags = HS_EX_STREAMING;
+	ex.resp.flags = HS_MSG_PRESENT;
+	s = render(0, 0, &ex);
+	CHECK(strstr(s, " -> 200 OK req=0B resp=612B 1.23ms [streaming]\n") != NULL);
+	free(s);
+	s = render(0, 1, &ex);
+	check_json(s);
+	check_jq(s, "[.flags.streaming, .flags.incomplete, .response.status] | @csv",
+		 "true,false,200");
+	free(s);
+	clear(&ex);
+
 	/* headers lost (HPACK) */
 	basic(&ex, &ci);
 	ex.resp.flags |= HS_MSG_HDRS_LOST;

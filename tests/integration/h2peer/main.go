@@ -7,7 +7,7 @@
 //
 //	h2peer h2c-server -addr 127.0.0.1:0
 //	h2peer grpc-server -addr 127.0.0.1:0
-//	h2peer grpc-client -addr 127.0.0.1:PORT -wait 1s
+//	h2peer grpc-client -addr 127.0.0.1:PORT -wait 1s -gap 500ms
 //
 // The gRPC service is the standard health service (grpc.health.v1.Health/Check, generated
 // code shipped with grpc) plus a bidirectional stream test.Echo/Chat declared by hand:
@@ -92,8 +92,9 @@ func grpcServer(addr string) {
 	log.Fatal(s.Serve(listen(addr)))
 }
 
-// grpcClient: Check("ok"), Check("missing"), then Chat with -n messages; one line each.
-func grpcClient(addr string, n int) {
+// grpcClient: Check("ok"), Check("missing"), then Chat with -n messages, -gap apart (the
+// chat's stream stays open that long); one line each.
+func grpcClient(addr string, n int, gap time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := grpc.DialContext(ctx, addr, grpc.WithInsecure(), grpc.WithBlock())
@@ -111,6 +112,9 @@ func grpcClient(addr string, n int) {
 		log.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			time.Sleep(gap)
+		}
 		req := hpb.HealthCheckRequest{Service: strings.Repeat("x", 10*(i+1))}
 		if err := st.SendMsg(&req); err != nil {
 			log.Fatal(err)
@@ -130,12 +134,13 @@ func grpcClient(addr string, n int) {
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: h2peer h2c-server|grpc-server|grpc-client [-addr A] [-n N] [-wait D]")
+		log.Fatal("usage: h2peer h2c-server|grpc-server|grpc-client [-addr A] [-n N] [-wait D] [-gap D]")
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen or connect address")
 	n := fs.Int("n", 3, "messages sent on the chat stream")
 	wait := fs.Duration("wait", 0, "pause before the first call (time to attach a tracer)")
+	gap := fs.Duration("gap", 0, "pause between chat messages")
 	fs.Parse(os.Args[2:])
 	switch os.Args[1] {
 	case "h2c-server":
@@ -144,7 +149,7 @@ func main() {
 		grpcServer(*addr)
 	case "grpc-client":
 		time.Sleep(*wait)
-		grpcClient(*addr, *n)
+		grpcClient(*addr, *n, *gap)
 	default:
 		log.Fatalf("unknown mode %q", os.Args[1])
 	}
