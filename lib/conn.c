@@ -447,7 +447,6 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		return -EINVAL;
 	}
 	t->st.records++;
-	hs_conns_tick(t, r->ts_ns);
 	switch (r->type) {
 	case HS_REC_DATA:
 		on_data(t, r, (const uint8_t *)data + sizeof(*r));
@@ -490,6 +489,7 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		}
 		break;
 	}
+	hs_conns_tick(t, r->ts_ns);
 	return 0;
 }
 

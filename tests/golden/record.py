@@ -1,6 +1,6 @@
 """record.py: (re)make the capture files in tests/data/ from real traffic (root needed).
 
-    python3 tests/golden/record.py build/httpsnoop
+    python3 tests/golden/record.py build/httpsnoop [NAME...]   (default: every capture)
 
 Each capture is the records httpsnoop -w saved while real programs talked; the golden test
 decodes them with -r, which needs no root, and compares with tests/golden/*.txt / *.json."""
@@ -90,6 +90,44 @@ s.close()
     record("http1-hostile", p.pid, lambda: p.p.wait(timeout=20))
 
 
+def sse_session():
+    """Server-sent events for 2 s: a look at the response after a second, then all of it;
+    the client side is recorded."""
+    port = free_port()
+
+    def serve():
+        with socket.socket() as ls:
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind(("127.0.0.1", port))
+            ls.listen()
+            c, _ = ls.accept()
+            with c:
+                c.recv(65536)
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n")
+                for i in range(5):
+                    event = b"data: tick %d\n\n" % i
+                    c.sendall(b"%x\r\n%s\r\n" % (len(event), event))
+                    time.sleep(0.4)
+                c.sendall(b"0\r\n\r\n")
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    time.sleep(0.2)
+    client = f"""
+import socket, time
+s = socket.create_connection(("127.0.0.1", {port}))
+time.sleep(1.5)
+s.sendall(b"GET /events HTTP/1.1\\r\\nHost: x\\r\\nAccept: text/event-stream\\r\\n\\r\\n")
+while not s.recv(65536).endswith(b"0\\r\\n\\r\\n"):
+    pass
+s.close()
+"""
+    p = Proc([sys.executable, "-c", client])
+    record("http1-sse", p.pid, lambda: p.p.wait(timeout=20))
+
+
+SESSIONS = {"http1-nginx": nginx_session, "http1-hostile": hostile_session,
+            "http1-sse": sse_session}
 os.makedirs(DATA, exist_ok=True)
-nginx_session()
-hostile_session()
+for name in sys.argv[2:] or SESSIONS:
+    SESSIONS[name]()
