@@ -75,7 +75,8 @@ static void help(void)
 "  -f, --follow-forks       with -p: also the processes they start\n"
 "      --container ID       every process of this container (id or unique prefix)\n"
 "      --comm NAME          only processes with this command name (repeatable)\n"
-"      --port PORT          only connections with this local or remote port (repeatable)\n"
+"      --port PORT          only connections with this local or remote port, a number or a\n"
+"                           name from /etc/services (repeatable)\n"
 "      --host ADDR          only connections to or from this IPv4/IPv6 address (repeatable)\n"
 "Output:\n"
 "  -v, --verbose            add headers; -vv adds bodies\n"
@@ -119,6 +120,38 @@ static long parse_num(const char *s, long min, long max, const char *what)
 	if (errno || end == s || *end || v < min || v > max)
 		usage_error(what, s);
 	return v;
+}
+
+/* --port: a number, or a TCP service name or alias from /etc/services (as tcpdump takes
+ * "port http"). Read here rather than with getservbyname(), which a static binary would
+ * take from the C library of the machine it was built on. */
+static long parse_port(const char *s)
+{
+	const char *bad = "not a port (1 to 65535) or a TCP service name in /etc/services: '%s'";
+	char line[1024], *save, *name, *num, *alias;
+	FILE *f;
+	long port = 0;
+
+	if (*s >= '0' && *s <= '9')
+		return parse_num(s, 1, 65535, bad);
+	f = fopen("/etc/services", "re");
+	/* "name port/protocol aliases... # comment" */
+	while (f && !port && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "#")] = '\0';
+		name = strtok_r(line, " \t\r\n", &save);
+		num = strtok_r(NULL, " \t\r\n", &save);
+		if (!name || !num || !strstr(num, "/tcp"))
+			continue;
+		for (alias = name; alias && strcmp(alias, s); alias = strtok_r(NULL, " \t\r\n", &save))
+			;
+		if (alias)
+			port = strtol(num, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	if (port < 1 || port > 65535)
+		usage_error(bad, s);
+	return port;
 }
 
 /* Nothing more goes out: an output error, or -c reached. */
@@ -628,14 +661,15 @@ int main(int argc, char **argv)
 		case OPT_PORT:
 			if (cap.nports >= MAX_FILTERS)
 				usage_error("too many --port values (at most 256): %s", optarg);
-			ports[cap.nports++] = parse_num(optarg, 1, 65535, "not a port (1 to 65535): '%s'");
+			ports[cap.nports++] = parse_port(optarg);
 			break;
 		case OPT_HOST:
 			if (cap.nhosts >= MAX_FILTERS)
 				usage_error("too many --host values (at most 256): %s", optarg);
 			if (inet_pton(AF_INET, optarg, hosts[cap.nhosts]) != 1 &&
 			    inet_pton(AF_INET6, optarg, hosts[cap.nhosts]) != 1)
-				usage_error("not an IPv4 or IPv6 address: '%s'", optarg);
+				usage_error("not an IPv4 or IPv6 address: '%s'; names are not looked up "
+					    "(--host $(getent hosts NAME | cut -d' ' -f1))", optarg);
 			cap.nhosts++;
 			break;
 		case 'c':

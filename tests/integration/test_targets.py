@@ -2,6 +2,7 @@
 whole-machine mode, and the --comm, --port and --host filters."""
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -143,6 +144,41 @@ def test_port_filter():
     curl(f"http://127.0.0.1:{OUT_PORT}/?out")
     ex = s.stop()
     assert find(ex, target="/?in") and not find(ex, target="/?out"), ex
+
+
+def test_port_filter_by_service_name():
+    # as tcpdump's "port http-alt": a TCP service name or alias from /etc/services, here of
+    # the first free port above 1024 that has one
+    for line in open("/etc/services"):
+        f = line.split("#")[0].split()
+        if len(f) < 3 or not f[1].endswith("/tcp") or int(f[1][:-4]) <= 1024:
+            continue
+        name, alias, port = f[0], f[2], int(f[1][:-4])
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        break
+    else:
+        raise AssertionError("no free port above 1024 with a name and an alias in /etc/services")
+    server = serve(port)
+    try:
+        for given in (name, alias):
+            s = Snoop("--port", given)
+            curl(f"http://127.0.0.1:{port}/?{given}")
+            curl(f"http://127.0.0.1:{OUT_PORT}/?out")
+            ex = s.stop()
+            assert find(ex, target=f"/?{given}") and not find(ex, target="/?out"), (given, ex)
+    finally:
+        server.stop()
+    p = subprocess.run([sys.argv[1], "--port", "no-such-service"], capture_output=True,
+                       text=True)
+    assert p.returncode == 2, p
+    assert p.stderr == ("httpsnoop: not a port (1 to 65535) or a TCP service name in "
+                        "/etc/services: 'no-such-service' (see httpsnoop --help)\n"), p.stderr
+    p = subprocess.run([sys.argv[1], "--host", "localhost"], capture_output=True, text=True)
+    assert p.returncode == 2 and "names are not looked up" in p.stderr, p.stderr
 
 
 def test_host_filter_ipv4_and_ipv6():
