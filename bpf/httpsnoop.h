@@ -45,6 +45,7 @@ enum hs_src {
 	HS_SRC_SYSCALL = 0,
 	HS_SRC_OPENSSL = 1,
 	HS_SRC_GOTLS = 2,
+	HS_SRC_GNUTLS = 3,
 };
 
 enum hs_rec_flag {

@@ -1,4 +1,6 @@
-/* openssl.bpf.h: uprobes on OpenSSL SSL_read/SSL_write[_ex]: plaintext of TLS sockets.
+/* openssl.bpf.h: uprobes on OpenSSL SSL_read/SSL_write[_ex] and on GnuTLS
+ * gnutls_record_recv/gnutls_record_send, which take the same arguments (session, buffer,
+ * size) and return the same way (bytes, or a negative error): plaintext of TLS sockets.
  *
  * Included at the end of httpsnoop.bpf.c. Entry probes save the arguments per thread, the
  * return probe emits the plaintext through emit_plaintext(). Which socket a call belongs to,
@@ -64,7 +66,8 @@ struct ssl_thread {
 	u8 in_call;
 	u8 pending;		/* an SSL_write copy waits in ssl_pend for its socket */
 	u8 preset;		/* fd and sock came from ssl_fds at entry, unchanged since */
-	u8 pad[3];
+	u8 src;			/* HS_SRC_OPENSSL or HS_SRC_GNUTLS: the library called */
+	u8 pad[2];
 };
 
 struct {
@@ -98,6 +101,7 @@ struct {
 struct ssl_pending {
 	u64 ssl;
 	u64 len;		/* bytes written; the first HS_CHUNK are in data */
+	u64 src;		/* the library's HS_SRC_* */
 	u8 data[HS_CHUNK];
 };
 
@@ -150,7 +154,7 @@ static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock
 		n = HS_CHUNK;
 	fill_header(&r->h, HS_REC_DATA, sock, fd, st);
 	r->h.dir = HS_DIR_EGRESS;
-	r->h.source = HS_SRC_OPENSSL;
+	r->h.source = p->src;
 	r->h.pos = st->pos[0];
 	r->h.len = n;
 	if (bpf_probe_read_kernel(r->data, n, p->data)) {
@@ -266,6 +270,7 @@ static __always_inline void ossl_defer(struct ssl_thread *t, u64 id, u64 len)
 		n = HS_CHUNK;
 	p->ssl = t->ssl;
 	p->len = len;
+	p->src = t->src;
 	if (bpf_probe_read_user(p->data, n, (void *)t->buf) ||
 	    bpf_map_update_elem(&ssl_pend, &id, p, BPF_ANY)) {
 		ossl_count(OSSL_CNT_NOFD, 1);
@@ -274,7 +279,7 @@ static __always_inline void ossl_defer(struct ssl_thread *t, u64 id, u64 len)
 	t->pending = 1;
 }
 
-static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
+static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex, u8 src)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct ssl_key k = { .ssl = SSL_ARG0(ctx), .tgid = id >> 32 };
@@ -303,18 +308,19 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex)
 	t->preset = !!known;
 	t->dir = dir;
 	t->ex = ex;
+	t->src = src;
 	t->in_call = 1;
 	return 0;
 }
 
-SEC("uprobe")
-int ssl_read_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_INGRESS, 0); }
-SEC("uprobe")
-int ssl_write_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_EGRESS, 0); }
-SEC("uprobe")
-int ssl_read_ex_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_INGRESS, 1); }
-SEC("uprobe")
-int ssl_write_ex_enter(struct pt_regs *ctx) { return ssl_enter(ctx, HS_DIR_EGRESS, 1); }
+#define SSL_ENTRY(name, dir, ex, src) \
+	SEC("uprobe") int name(struct pt_regs *ctx) { return ssl_enter(ctx, dir, ex, src); }
+SSL_ENTRY(ssl_read_enter, HS_DIR_INGRESS, 0, HS_SRC_OPENSSL)
+SSL_ENTRY(ssl_write_enter, HS_DIR_EGRESS, 0, HS_SRC_OPENSSL)
+SSL_ENTRY(ssl_read_ex_enter, HS_DIR_INGRESS, 1, HS_SRC_OPENSSL)
+SSL_ENTRY(ssl_write_ex_enter, HS_DIR_EGRESS, 1, HS_SRC_OPENSSL)
+SSL_ENTRY(gnutls_recv_enter, HS_DIR_INGRESS, 0, HS_SRC_GNUTLS)
+SSL_ENTRY(gnutls_send_enter, HS_DIR_EGRESS, 0, HS_SRC_GNUTLS)
 
 /* One return probe for the four functions: the entry saved which one it was. */
 SEC("uretprobe")
@@ -362,11 +368,12 @@ int ssl_return(struct pt_regs *ctx)
 		return 0;
 	}
 	ossl_count(OSSL_CNT_BYTES, len);
-	emit_plaintext(fd, sock, t->dir, t->buf, len, HS_SRC_OPENSSL);
+	emit_plaintext(fd, sock, t->dir, t->buf, len, t->src);
 	return 0;
 }
 
-/* An SSL* freed: its address may come back for another connection. */
+/* An SSL* freed (SSL_free, gnutls_deinit): its address may come back for another
+ * connection. */
 SEC("uprobe")
 int ssl_free_enter(struct pt_regs *ctx)
 {

@@ -53,7 +53,7 @@ struct app {
 	size_t npids;
 	size_t alive;			/* -p targets still running */
 	struct hs_gotls *gotls;		/* Go crypto/tls probes */
-	struct hs_tls *tls;		/* OpenSSL probes */
+	struct hs_tls *tls;		/* OpenSSL and GnuTLS probes */
 	struct hs_capture *cap;
 	int follow;			/* -f */
 	int told_full;			/* "following at most" said */
@@ -241,10 +241,10 @@ static size_t add_target(struct app *a, uint32_t pid, uint32_t parent)
 
 /* Hooks the TLS libraries process pid maps now (a new target, or one that ran execve; in
  * every-process mode, any process that ran execve, for all processes of those files). */
-static void hook_tls(struct app *a, uint32_t pid)
+static void hook_tls(struct app *a, uint32_t pid, int exec)
 {
 	if (a->tls)
-		hs_tls_add_pid(a->tls, pid);
+		hs_tls_add_pid(a->tls, pid, exec);
 	if (a->gotls && a->npids)
 		hs_gotls_attach_pid(a->gotls, pid);
 	else if (a->gotls)
@@ -279,7 +279,7 @@ static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
 		return;
 	}
 	a->forked[i] = FORK_HOOKED;
-	hook_tls(a, tid);
+	hook_tls(a, tid, 0);
 }
 
 /* Without -f: a target started a process, once per target (not again when it had children
@@ -306,7 +306,7 @@ static void on_record(const void *data, size_t size, void *ctx)
 	if (size >= sizeof(*r) && r->type == HS_REC_EXEC &&
 	    (!a->npids || ((i = target_index(a, r->pid)) != SIZE_MAX &&
 			   a->forked[i] != FORK_UNHOOKED)))
-		hook_tls(a, r->pid);
+		hook_tls(a, r->pid, 1);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
 		on_fork(a, r->pid, r->tid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
@@ -372,7 +372,7 @@ static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 
 	if (ci->source == HS_SOURCE_GOTLS && a->gotls)
 		lib = hs_gotls_lib(a->gotls, ci->pid);
-	if (ci->source == HS_SOURCE_OPENSSL && a->tls)
+	if ((ci->source == HS_SOURCE_OPENSSL || ci->source == HS_SOURCE_GNUTLS) && a->tls)
 		hs_tls_lib_name(a->tls, ci->pid, ci->tls_lib, sizeof(ci->tls_lib));
 	if (lib)
 		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
@@ -396,10 +396,10 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 		 ci->comm);
 	hs_output_peer(ci, peer, sizeof(peer));
 	hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: it uses no TLS library "
-		       "that is hooked (OpenSSL, Go crypto/tls)", ci->pid, ci->comm, peer);
+		       "that is hooked (OpenSSL, GnuTLS, Go crypto/tls)", ci->pid, ci->comm, peer);
 }
 
-/* What the OpenSSL discovery found, once per change: failures always, the rest with -v. */
+/* What the OpenSSL and GnuTLS discovery found, once per change: failures always, the rest with -v. */
 static void report_tls(struct app *a)
 {
 	size_t n;
@@ -419,12 +419,13 @@ static void report_tls(struct app *a)
 			snprintf(who, sizeof(who), "every process");
 		switch (t->state) {
 		case HS_TLS_HOOKED:
-			hs_output_note(stderr, "%s: OpenSSL %s hooked (%s)", who, t->lib, t->path);
+			hs_output_note(stderr, "%s: %s %s hooked (%s)", who, t->impl, t->lib,
+				       t->path);
 			break;
 		case HS_TLS_FAILED:
 			if (t->lib[0])
-				hs_output_note(stderr, "%s: OpenSSL %s found but not hooked: %s; its "
-					"TLS traffic will not be seen", who, t->lib, t->why);
+				hs_output_note(stderr, "%s: %s %s found but not hooked: %s; its "
+					"TLS traffic will not be seen", who, t->impl, t->lib, t->why);
 			else
 				hs_output_note(stderr, "%s: TLS libraries not checked: %s; its TLS "
 					"traffic will not be seen", who, t->why);
@@ -880,7 +881,7 @@ int main(int argc, char **argv)
 
 		err = hs_tls_open(&a.tls, hs_capture_skel(c), &to);
 		if (err)
-			fprintf(stderr, "httpsnoop: cannot look for OpenSSL: %s\n", strerror(-err));
+			fprintf(stderr, "httpsnoop: cannot look for TLS libraries: %s\n", strerror(-err));
 		report_tls(&a);
 	}
 	report_io_uring(&a);
@@ -907,7 +908,7 @@ int main(int argc, char **argv)
 		double now = hs_now_ms();
 		int wait = 100, later;
 
-		/* processes that load OpenSSL late, or start later */
+		/* processes that load a TLS library late, or start later */
 		if (a.tls && now - scanned >= (a.npids ? 1000 : 5000)) {
 			scanned = now;
 			hs_tls_rescan(a.tls);
@@ -953,8 +954,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "OpenSSL probe-only: %llu probe hits\n",
 				(unsigned long long)tc[HS_TLS_CNT_PROBE_HITS]);
 		else if (a.verbose)
-			fprintf(stderr, "OpenSSL: %llu calls, %llu plaintext bytes, %llu calls with no "
-				"socket found\n", (unsigned long long)tc[HS_TLS_CNT_CALLS],
+			fprintf(stderr, "OpenSSL, GnuTLS: %llu calls, %llu plaintext bytes, %llu calls "
+				"with no socket found\n", (unsigned long long)tc[HS_TLS_CNT_CALLS],
 				(unsigned long long)tc[HS_TLS_CNT_BYTES],
 				(unsigned long long)tc[HS_TLS_CNT_NOFD]);
 	}

@@ -9,7 +9,9 @@
 enum hs_proto { HS_PROTO_UNKNOWN = 0, HS_PROTO_HTTP1, HS_PROTO_HTTP2 };
 
 /* Where the bytes of a connection came from (matches HS_SRC_* in bpf/httpsnoop.h). */
-enum hs_source { HS_SOURCE_SYSCALL = 0, HS_SOURCE_OPENSSL = 1, HS_SOURCE_GOTLS = 2 };
+enum hs_source {
+	HS_SOURCE_SYSCALL = 0, HS_SOURCE_OPENSSL = 1, HS_SOURCE_GOTLS = 2, HS_SOURCE_GNUTLS = 3,
+};
 
 /* What the connection table knows about a connection; owned by lib/conn.c. */
 struct hs_conninfo {

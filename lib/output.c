@@ -341,6 +341,8 @@ static const char *source_name(enum hs_source s)
 		return "openssl";
 	case HS_SOURCE_GOTLS:
 		return "gotls";
+	case HS_SOURCE_GNUTLS:
+		return "gnutls";
 	}
 	return "unknown";
 }

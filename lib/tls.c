@@ -1,6 +1,7 @@
-/* tls.c: finds OpenSSL in traced processes from /proc/PID/maps (libssl.so.* sonames, or
- * SSL_read in the executable itself, as in node) and attaches the uprobes of
- * bpf/openssl.bpf.h through /proc/PID/root, once per file (device + inode) and process. */
+/* tls.c: finds OpenSSL and GnuTLS in traced processes from /proc/PID/maps (libssl.so.* and
+ * libgnutls.so.* sonames, or SSL_read in the executable itself, as in node) and attaches the
+ * uprobes of bpf/openssl.bpf.h through /proc/PID/root, once per file (device + inode) and
+ * process. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +29,18 @@
 #include "tls.h"
 
 enum { F_READ = 0, F_WRITE, F_READ_EX, F_WRITE_EX, F_FREE, F_MAX };
-static const char *const func_names[F_MAX] = {
-	"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free",
+
+/* The libraries probed, and their functions by role. GnuTLS's record functions take and
+ * return what SSL_read and SSL_write do; a file is GnuTLS by its name (impl_of). */
+enum { IMPL_OPENSSL = 0, IMPL_GNUTLS };
+static const struct {
+	const char *name;		/* as the user is told */
+	const char *prefix;		/* every function name below starts with it */
+	const char *funcs[F_MAX];	/* NULL: the library has none */
+} impls[] = {
+	{ "OpenSSL", "SSL_", { "SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free" } },
+	{ "GnuTLS", "gnutls_", { "gnutls_record_recv", "gnutls_record_send", NULL, NULL,
+				 "gnutls_deinit" } },
 };
 
 /* The functions the exported ones wrap (OpenSSL 1.1.1 and 3.x): BIO_f_ssl (openssl
@@ -40,7 +51,8 @@ static const char *const internal_names[I_MAX] = { "ssl_read_internal", "ssl_wri
 /* One analysed file, by (device, inode) as /proc/PID/maps gives them. */
 struct elf_entry {
 	uint64_t dev, ino;
-	int err;			/* 0: OpenSSL functions found */
+	int impl;			/* IMPL_* */
+	int err;			/* 0: the library's functions found */
 	int attach_err;			/* attaching for every process failed: not again */
 	uint64_t off[F_MAX];
 	uint64_t int_off[I_MAX];	/* 0: not found, probe the exported functions */
@@ -126,6 +138,12 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* Which library a file of this name is: libgnutls.so.30 is GnuTLS, the rest OpenSSL. */
+static int impl_of(const char *path)
+{
+	return strncmp(base_name(path), "libgnutls", 9) ? IMPL_OPENSSL : IMPL_GNUTLS;
+}
+
 /* File offset of the virtual address v, through the PT_LOAD segments. */
 static uint64_t vaddr_to_off(Elf *e, uint64_t v)
 {
@@ -143,9 +161,14 @@ static uint64_t vaddr_to_off(Elf *e, uint64_t v)
 	return 0;
 }
 
-/* Looks for the functions in the symbol tables of one type; fills the ones still 0. */
-static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX], uint64_t vaddr[F_MAX])
+/* Looks for the functions of library impl in the symbol tables of one type; fills the
+ * ones still 0. */
+static void scan_symbols(Elf *e, Elf64_Word type, int impl, uint64_t off[F_MAX],
+			 uint64_t vaddr[F_MAX])
 {
+	const char *const *fn = impls[impl].funcs;
+	size_t plen = strlen(impls[impl].prefix);
+
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
@@ -167,12 +190,12 @@ static void scan_symbols(Elf *e, Elf64_Word type, uint64_t off[F_MAX], uint64_t 
 			    s.st_shndx == SHN_UNDEF || !s.st_value)
 				continue;
 			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!name || name[0] != 'S' || name[1] != 'S' || name[2] != 'L')
+			if (!name || strncmp(name, impls[impl].prefix, plen))
 				continue;
 			for (int f = 0; f < F_MAX; f++) {
-				size_t l = strlen(func_names[f]);
+				size_t l = fn[f] ? strlen(fn[f]) : 0;
 
-				if (!off[f] && !strncmp(name, func_names[f], l) &&
+				if (l && !off[f] && !strncmp(name, fn[f], l) &&
 				    (name[l] == '\0' || name[l] == '@')) {
 					off[f] = vaddr_to_off(e, s.st_value);
 					vaddr[f] = s.st_value;
@@ -256,10 +279,10 @@ static void find_internal(int fd, Elf *e, const uint64_t off[F_MAX], const uint6
 	memcpy(int_off, found, sizeof(found));
 }
 
-static int elf_offsets_fd(int fd, uint64_t off[F_MAX], uint64_t int_off[I_MAX])
+static int elf_offsets_fd(int fd, int impl, uint64_t off[F_MAX], uint64_t int_off[I_MAX])
 {
 	Elf *e;
-	int err = 0;
+	int err = 0, missing = 0;
 	uint64_t vaddr[F_MAX] = { 0 };
 
 	memset(off, 0, F_MAX * sizeof(off[0]));
@@ -273,9 +296,11 @@ static int elf_offsets_fd(int fd, uint64_t off[F_MAX], uint64_t int_off[I_MAX])
 		err = -ENOEXEC;
 		goto cleanup;
 	}
-	scan_symbols(e, SHT_DYNSYM, off, vaddr);
-	if (!off[F_READ] || !off[F_WRITE] || !off[F_READ_EX] || !off[F_WRITE_EX] || !off[F_FREE])
-		scan_symbols(e, SHT_SYMTAB, off, vaddr);
+	scan_symbols(e, SHT_DYNSYM, impl, off, vaddr);
+	for (int f = 0; f < F_MAX; f++)
+		missing |= impls[impl].funcs[f] && !off[f];
+	if (missing)
+		scan_symbols(e, SHT_SYMTAB, impl, off, vaddr);
 	if (!off[F_READ] || !off[F_WRITE])
 		err = -ENOENT;
 	else
@@ -292,15 +317,16 @@ int hs_tls_elf_offsets(const char *path, uint64_t off[5], uint64_t int_off[2])
 
 	if (fd < 0)
 		return -errno;
-	err = elf_offsets_fd(fd, off, int_off);
+	err = elf_offsets_fd(fd, IMPL_OPENSSL, off, int_off);
 	close(fd);
 	return err;
 }
 
-/* The analysis of a file, done once per (device, inode). NULL on ENOMEM. A file that cannot
- * be opened (its process, through whose /proc/PID/root it is reached, just ended) is not
- * remembered: the next process mapping it gets its chance. */
-static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, const char *path)
+/* The analysis of a file of library impl, done once per (device, inode). NULL on ENOMEM. A
+ * file that cannot be opened (its process, through whose /proc/PID/root it is reached, just
+ * ended) is not remembered: the next process mapping it gets its chance. */
+static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, const char *path,
+				 int impl)
 {
 	struct elf_entry *e;
 	int fd;
@@ -321,7 +347,8 @@ static struct elf_entry *elf_get(struct hs_tls *t, uint64_t dev, uint64_t ino, c
 	memset(e, 0, sizeof(*e));
 	e->dev = dev;
 	e->ino = ino;
-	e->err = elf_offsets_fd(fd, e->off, e->int_off);
+	e->impl = impl;
+	e->err = elf_offsets_fd(fd, impl, e->off, e->int_off);
 	close(fd);
 	return e;
 }
@@ -481,31 +508,39 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 		       char *why, size_t whylen)
 {
 	struct httpsnoop_bpf *s = t->skel;
+	const char *const *fn = impls[e->impl].funcs;
 	const struct {
 		struct bpf_program *prog;
 		uint64_t off;
 		const char *name;
 		int ret;
 	} exported[] = {
-		{ s->progs.ssl_read_enter, e->off[F_READ], func_names[F_READ], 0 },
-		{ s->progs.ssl_return, e->off[F_READ], func_names[F_READ], 1 },
-		{ s->progs.ssl_write_enter, e->off[F_WRITE], func_names[F_WRITE], 0 },
-		{ s->progs.ssl_return, e->off[F_WRITE], func_names[F_WRITE], 1 },
-		{ s->progs.ssl_read_ex_enter, e->off[F_READ_EX], func_names[F_READ_EX], 0 },
-		{ s->progs.ssl_return, e->off[F_READ_EX], func_names[F_READ_EX], 1 },
-		{ s->progs.ssl_write_ex_enter, e->off[F_WRITE_EX], func_names[F_WRITE_EX], 0 },
-		{ s->progs.ssl_return, e->off[F_WRITE_EX], func_names[F_WRITE_EX], 1 },
-		{ s->progs.ssl_free_enter, e->off[F_FREE], func_names[F_FREE], 0 },
+		{ s->progs.ssl_read_enter, e->off[F_READ], fn[F_READ], 0 },
+		{ s->progs.ssl_return, e->off[F_READ], fn[F_READ], 1 },
+		{ s->progs.ssl_write_enter, e->off[F_WRITE], fn[F_WRITE], 0 },
+		{ s->progs.ssl_return, e->off[F_WRITE], fn[F_WRITE], 1 },
+		{ s->progs.ssl_read_ex_enter, e->off[F_READ_EX], fn[F_READ_EX], 0 },
+		{ s->progs.ssl_return, e->off[F_READ_EX], fn[F_READ_EX], 1 },
+		{ s->progs.ssl_write_ex_enter, e->off[F_WRITE_EX], fn[F_WRITE_EX], 0 },
+		{ s->progs.ssl_return, e->off[F_WRITE_EX], fn[F_WRITE_EX], 1 },
+		{ s->progs.ssl_free_enter, e->off[F_FREE], fn[F_FREE], 0 },
 	}, internal[] = {
 		/* same arguments as SSL_read_ex/SSL_write_ex: every read and write passes here once */
 		{ s->progs.ssl_read_ex_enter, e->int_off[I_READ], internal_names[I_READ], 0 },
 		{ s->progs.ssl_return, e->int_off[I_READ], internal_names[I_READ], 1 },
 		{ s->progs.ssl_write_ex_enter, e->int_off[I_WRITE], internal_names[I_WRITE], 0 },
 		{ s->progs.ssl_return, e->int_off[I_WRITE], internal_names[I_WRITE], 1 },
-		{ s->progs.ssl_free_enter, e->off[F_FREE], func_names[F_FREE], 0 },
-	}, *plan = e->int_off[I_READ] ? internal : exported;
-	size_t nplan = e->int_off[I_READ] ? sizeof(internal) / sizeof(internal[0])
-					  : sizeof(exported) / sizeof(exported[0]);
+		{ s->progs.ssl_free_enter, e->off[F_FREE], fn[F_FREE], 0 },
+	}, gnutls[] = {
+		{ s->progs.gnutls_recv_enter, e->off[F_READ], fn[F_READ], 0 },
+		{ s->progs.ssl_return, e->off[F_READ], fn[F_READ], 1 },
+		{ s->progs.gnutls_send_enter, e->off[F_WRITE], fn[F_WRITE], 0 },
+		{ s->progs.ssl_return, e->off[F_WRITE], fn[F_WRITE], 1 },
+		{ s->progs.ssl_free_enter, e->off[F_FREE], fn[F_FREE], 0 },
+	}, *plan = e->impl == IMPL_GNUTLS ? gnutls : e->int_off[I_READ] ? internal : exported;
+	size_t nplan = plan == gnutls ? sizeof(gnutls) / sizeof(gnutls[0]) :
+		       plan == internal ? sizeof(internal) / sizeof(internal[0]) :
+		       sizeof(exported) / sizeof(exported[0]);
 	struct attachment *a;
 	int err;
 
@@ -597,12 +632,12 @@ static void lib_name(const char *path, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)n, b);
 }
 
-/* The TLS implementation a mapped file carries when it is not OpenSSL: its plaintext is
- * not read, and a process using one is told so rather than left unexplained. */
+/* The TLS implementation a mapped file carries when it is neither OpenSSL nor GnuTLS: its
+ * plaintext is not read, and a process using one is told so rather than left unexplained. */
 static const char *other_tls(const char *path)
 {
 	static const struct { const char *prefix, *name; } libs[] = {
-		{ "libgnutls.so", "GnuTLS" }, { "libnss3.so", "NSS" },
+		{ "libnss3.so", "NSS" },
 		{ "libmbedtls.so", "Mbed TLS" }, { "libwolfssl.so", "wolfSSL" },
 		{ "libjvm.so", "Java's JSSE" },
 	};
@@ -614,7 +649,7 @@ static const char *other_tls(const char *path)
 	return NULL;
 }
 
-/* Is this mapping worth an ELF look: a libssl, or the executable itself? */
+/* Is this mapping worth an ELF look: a libssl or a libgnutls, or the executable itself? */
 static int candidate(const struct mapping *m, const char *exe)
 {
 	const char *b = base_name(m->path);
@@ -622,8 +657,8 @@ static int candidate(const struct mapping *m, const char *exe)
 	if (exe[0] && !strcmp(m->path, exe))
 		return 1;
 	/* libssl.so.3, libssl.so.1.1, libssl-<hash>.so.*; NSS's libssl3.so has no SSL_read
-	 * and is ruled out by its symbols */
-	return !strncmp(b, "libssl", 6);
+	 * and is ruled out by its symbols; libgnutls.so.30, not libgnutls-dane or -openssl */
+	return !strncmp(b, "libssl", 6) || !strncmp(b, "libgnutls.so", 12);
 }
 
 /* The path the kernel should open for a mapping of pid: through its root (other mount
@@ -668,6 +703,7 @@ static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const 
 	if (tg->state == state && !strcmp(tg->why, why) && !strcmp(tg->lib, lib))
 		return;
 	tg->state = state;
+	tg->impl = impls[impl_of(path)].name;
 	snprintf(tg->lib, sizeof(tg->lib), "%s", lib);
 	snprintf(tg->path, sizeof(tg->path), "%s", path);
 	snprintf(tg->why, sizeof(tg->why), "%s", why);
@@ -749,7 +785,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			continue;
 		}
 		probe_path(pid, &m, path, sizeof(path));
-		e = elf_get(t, m.dev, m.ino, path);
+		e = elf_get(t, m.dev, m.ino, path, impl_of(m.path));
 		if (!e) {
 			fclose(f);
 			return -ENOMEM;
@@ -761,7 +797,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			snprintf(why, sizeof(why), "cannot open %.128s: %s (needs root)",
 				 m.path, strerror(-err));
 		} else if (e->err || (attach_pid == -1 && e->attach_err)) {
-			continue;	/* no OpenSSL in this file, or it cannot be hooked */
+			continue;	/* no TLS library in this file, or it cannot be hooked */
 		} else {
 			err = e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why));
 		}
@@ -811,30 +847,36 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		target_set(tg, HS_TLS_FAILED, found_lib, found.path, why);
 	else {
 		if (other)
-			snprintf(why, sizeof(why), "no OpenSSL: its TLS goes through %s (%s), which "
-				 "is not hooked: that traffic shows nothing", other, other_lib);
+			snprintf(why, sizeof(why), "no OpenSSL or GnuTLS: its TLS goes through %s "
+				 "(%s), which is not hooked: that traffic shows nothing", other,
+				 other_lib);
 		else
-			snprintf(why, sizeof(why), "no OpenSSL: no libssl mapped and no SSL_read in "
-				 "%.64s", exe[0] ? base_name(exe) : "its executable");
+			snprintf(why, sizeof(why), "no OpenSSL or GnuTLS: no libssl or libgnutls "
+				 "mapped and no SSL_read in %.64s",
+				 exe[0] ? base_name(exe) : "its executable");
 		target_set(tg, HS_TLS_NONE, "", "", why);
 	}
 	return added;
 }
 
-/* Every-process mode: the usual library directories, for processes not started yet. */
-static int scan_lib_dirs(struct hs_tls *t)
+/* The libraries of the usual directories, attached for pid before it maps them. Every-process
+ * mode (pid -1): for processes not started yet. With a PID filter: for a target that has just
+ * run a new program, whose loader maps its libraries only after the exec was seen; a short
+ * program (wget, curl) makes its requests before the next look. */
+static int scan_lib_dirs(struct hs_tls *t, int pid)
 {
-	static const char *const pats[] = {
-		"/lib/*/libssl.so.*", "/usr/lib/*/libssl.so.*", "/lib/libssl.so.*",
-		"/usr/lib/libssl.so.*", "/lib64/libssl.so.*", "/usr/lib64/libssl.so.*",
-		"/usr/local/lib/libssl.so.*", "/usr/local/lib64/libssl.so.*",
-	};
+	static const char *const dirs[] = {
+		"/lib/*", "/usr/lib/*", "/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib",
+		"/usr/local/lib64",
+	}, *const libs[] = { "libssl.so.*", "libgnutls.so.*" };
 	int added = 0;
 
-	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+	for (size_t i = 0; i < 2 * sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char pat[64];
 		glob_t g;
 
-		if (glob(pats[i], 0, NULL, &g))
+		snprintf(pat, sizeof(pat), "%s/%s", dirs[i / 2], libs[i % 2]);
+		if (glob(pat, 0, NULL, &g))
 			continue;
 		for (size_t j = 0; j < g.gl_pathc; j++) {
 			const char *path = g.gl_pathv[j];
@@ -844,15 +886,20 @@ static int scan_lib_dirs(struct hs_tls *t)
 			char why[192];
 
 			if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-			    attached(t, st.st_dev, st.st_ino, -1))
+			    attached(t, st.st_dev, st.st_ino, pid))
 				continue;
-			e = elf_get(t, st.st_dev, st.st_ino, path);
+			e = elf_get(t, st.st_dev, st.st_ino, path, impl_of(path));
 			if (!e) {
 				globfree(&g);
 				return -ENOMEM;
 			}
-			if (e->err || e->attach_err)
+			if (e->err || (pid == -1 && e->attach_err))
 				continue;
+			if (pid != -1) {
+				/* what it maps is told when a look finds it */
+				added += !attach_file(t, e, path, pid, why, sizeof(why));
+				continue;
+			}
 			tg = target_add(t, 0);
 			if ((e->attach_err = attach_file(t, e, path, -1, why, sizeof(why)))) {
 				if (tg)
@@ -937,7 +984,7 @@ int hs_tls_rescan(struct hs_tls *t)
 	int added = 0, r;
 
 	if (t->system_wide) {
-		r = scan_lib_dirs(t);
+		r = scan_lib_dirs(t, -1);
 		if (r < 0)
 			return r;
 		added += r;
@@ -957,9 +1004,10 @@ int hs_tls_rescan(struct hs_tls *t)
 	return added;
 }
 
-int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
+int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec)
 {
 	struct hs_tls_target *tg = NULL;
+	int added = 0;
 
 	if (t->system_wide) {
 		/* a new program: OpenSSL linked into it (node) is mapped already, a libssl
@@ -975,7 +1023,9 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid)
 			tg = &t->targets[i];
 	if (!tg && !(tg = target_add(t, pid)))
 		return -ENOMEM;
-	return scan_target(t, tg);
+	if (exec && (added = scan_lib_dirs(t, pid)) < 0)
+		return added;
+	return added + scan_target(t, tg);
 }
 
 static double later_due(const struct later *l)

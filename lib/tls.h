@@ -1,5 +1,5 @@
-/* tls.h: finding the OpenSSL of traced processes (shared libssl or linked into the
- * executable) and attaching the SSL_read/SSL_write[_ex] uprobes of bpf/openssl.bpf.h. */
+/* tls.h: finding the OpenSSL (shared libssl or linked into the executable) and the GnuTLS of
+ * traced processes and attaching the uprobes of bpf/openssl.bpf.h. */
 #ifndef HS_TLS_H
 #define HS_TLS_H
 
@@ -9,9 +9,9 @@
 struct httpsnoop_bpf;
 
 enum hs_tls_state {
-	HS_TLS_NONE = 0,	/* no OpenSSL found (yet) */
+	HS_TLS_NONE = 0,	/* no TLS library found (yet) */
 	HS_TLS_HOOKED,		/* probes attached */
-	HS_TLS_FAILED,		/* OpenSSL found, probes not attached: see why */
+	HS_TLS_FAILED,		/* a TLS library found, probes not attached: see why */
 	HS_TLS_GONE,		/* the process ended */
 };
 
@@ -21,6 +21,7 @@ struct hs_tls_target {
 	uint32_t pid;
 	char comm[16];
 	enum hs_tls_state state;
+	const char *impl;	/* "OpenSSL" or "GnuTLS" */
 	char lib[32];		/* "libssl.so.3", or the executable's name ("node") */
 	char path[256];		/* the file as the process maps it */
 	char why[192];		/* NONE, FAILED: a one-line reason */
@@ -46,18 +47,19 @@ enum hs_tls_counter {
 
 struct hs_tls;
 
-/* Looks for OpenSSL in the targets (or in every running process and the usual library
- * directories) and attaches. Failures to attach are not errors: they are in the targets.
+/* Looks for OpenSSL and GnuTLS in the targets (or in every running process and the usual
+ * library directories) and attaches. Failures to attach are not errors: they are in the targets.
  * Returns 0 or negative errno (out of memory, bad skeleton). */
 int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o);
-/* Looks again: targets that loaded OpenSSL since (Python imports ssl late), processes
+/* Looks again: targets that loaded a TLS library since (Python imports ssl late), processes
  * started since (every-process mode). Returns the number of new attachments or -errno. */
 int hs_tls_rescan(struct hs_tls *t);
-/* With a PID filter: looks at pid (a new target, or one that called execve) and attaches to
- * the OpenSSL it maps. In every-process mode: pid has just called execve; it is looked at
- * now and a few more times in its first seconds (hs_tls_look_again). Returns the number of
- * new attachments or -errno. */
-int hs_tls_add_pid(struct hs_tls *t, uint32_t pid);
+/* With a PID filter: looks at pid (a new target, or with exec set one that called execve)
+ * and attaches to the TLS libraries it maps; after an execve also to those of the usual
+ * library directories, which its loader has not mapped yet. In every-process mode: pid has
+ * just called execve; it is looked at now and a few more times in its first seconds
+ * (hs_tls_look_again). Returns the number of new attachments or -errno. */
+int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec);
 /* Every-process mode: the looks hs_tls_add_pid() left for later that are due. Returns the
  * ms until the next one, -1 when none waits. */
 int hs_tls_look_again(struct hs_tls *t);
@@ -69,7 +71,7 @@ struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);
 /* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node"), or
  * "openssl" when it cannot be told any more. */
 void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len);
-/* Whether process pid has an OpenSSL that is hooked (for it, or for every process): 1, 0,
+/* Whether process pid has a TLS library that is hooked (for it, or for every process): 1, 0,
  * or -1 when that cannot be told (the process is gone). */
 int hs_tls_hooked(const struct hs_tls *t, uint32_t pid);
 /* Kernel-side counters summed over CPUs. */

@@ -1,18 +1,21 @@
-"""Root integration tests of TLS plaintext through the OpenSSL uprobes: nginx (also as a
-TLS-terminating proxy), HAProxy, Apache mod_ssl, curl, python3 (urllib, http.client, an
+"""Root integration tests of TLS plaintext through the OpenSSL and GnuTLS uprobes: nginx (also
+as a TLS-terminating proxy), HAProxy, Apache mod_ssl, curl, python3 (urllib, http.client, an
 ssl-wrapped http.server, asyncio, through a CONNECT proxy), ruby Net::HTTP, PHP (streams,
-curl), node https (OpenSSL linked into the executable), openssl s_server -www / s_client.
+curl), node https (OpenSSL linked into the executable), openssl s_server -www / s_client,
+wget and gnutls-serv (GnuTLS).
 Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
 first request."""
+import glob
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, as_nobody, find, free_port, libssl_copy, make_cert, nginx, one,  # noqa: E402
-                require_root_bpf, run_tests, tmpdir, wait_port)
+from hs import (Proc, Snoop, as_nobody, find, free_port, header, libssl_copy, make_cert,  # noqa: E402
+                nginx, one, require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
 
@@ -43,10 +46,11 @@ def tls_of(e):
     return c["tls"], c["source"], c["tls_lib"]
 
 
-def check(e, role, server_port, lib_prefix, pid=None):
-    """The exchange is TLS from OpenSSL, seen from the given end of a loopback connection."""
+def check(e, role, server_port, lib_prefix, pid=None, source="openssl"):
+    """The exchange is TLS from the library of source, seen from the given end of a loopback
+    connection."""
     c = e["connection"]
-    assert tls_of(e)[:2] == (True, "openssl"), c
+    assert tls_of(e)[:2] == (True, source), c
     assert (c["tls_lib"] or "").startswith(lib_prefix), c
     assert c["role"] == role, c
     assert c["local"]["addr"] == "127.0.0.1" and c["remote"]["addr"] == "127.0.0.1", c
@@ -229,6 +233,42 @@ def test_curl_client_long_running():
     for e in got:
         check(e, "client", NGX_PORT, "libssl.so", p.pid)
     assert one(ex, target="/a.txt?n=19")
+
+
+def test_wget_client_gnutls():
+    # Debian's wget speaks TLS through GnuTLS: two files over one kept-alive connection,
+    # fetched from the start (wget waits for a line before it runs)
+    urls = [f"https://127.0.0.1:{NGX_PORT}/a.txt?wget={i}" for i in (1, 2)]
+    p = gated(["sh", "-c", 'read go; exec wget -q --no-check-certificate -O /dev/null "$@"',
+               "sh", *urls])
+    s = Snoop("-v", "-p", p.pid)
+    go(p)
+    ex = s.stop()
+    got = [one(ex, method="GET", target=f"/a.txt?wget={i}", status=200) for i in (1, 2)]
+    for e in got:
+        check(e, "client", NGX_PORT, "libgnutls.so", p.pid, source="gnutls")
+        assert e["response"]["body"]["text"] == "hello over tls\n", e["response"]
+        assert header(e["request"], "User-Agent").startswith("Wget/"), e["request"]
+    assert got[0]["connection"]["local"]["port"] == got[1]["connection"]["local"]["port"]
+    assert f"pid {p.pid} (wget): GnuTLS libgnutls.so.30" in s.stderr, s.stderr
+    assert " hooked (" in s.stderr, s.stderr
+
+
+def test_gnutls_serv_server():
+    port = free_port()
+    srv = Proc(["gnutls-serv", "--http", "-p", str(port), "--x509certfile", CERT,
+                "--x509keyfile", KEY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        s = Snoop("-p", srv.pid, json_out=False)
+        assert curl("-o", "/dev/null", f"https://127.0.0.1:{port}/gnutls?x=1") == "200 "
+        lines = s.stop()
+    finally:
+        srv.stop()
+    assert len(lines) == 1, lines
+    assert f"gnutls-serv[{srv.pid}] server 127.0.0.1:" in lines[0], lines
+    assert f"-> 127.0.0.1:{port} HTTP/1.1 GET /gnutls?x=1 -> 200 OK " in lines[0], lines
+    assert " TLS(libgnutls.so.30" in lines[0], lines
 
 
 CLIENT_PY = r"""
@@ -488,6 +528,16 @@ def test_target_that_runs_a_new_program():
           "node", p.pid)
     assert f"pid {p.pid} (node): OpenSSL node hooked" in s.stderr, s.stderr
 
+    # a program whose libssl its loader maps after the exec, and whose one request is over
+    # long before the next look at its libraries: the usual directories' libssl was hooked
+    # for it at the exec
+    p = gated(["sh", "-c", 'read go; exec curl -sk -o /dev/null "$1"', "sh",
+               f"https://127.0.0.1:{NGX_PORT}/a.txt?exec-curl"])
+    s = Snoop("-p", p.pid)
+    go(p)
+    check(one(s.stop(), method="GET", target="/a.txt?exec-curl", status=200), "client",
+          NGX_PORT, "libssl.so", p.pid)
+
 
 def test_library_replaced_on_disk():
     # a package upgrade replaces libssl under a running process: its maps say "(deleted)" and
@@ -611,20 +661,22 @@ def test_diagnostics():
         s.stderr
     # this python has not necessarily loaded ssl; either way the line says what was found
     assert f"pid {os.getpid()} (" in s.stderr, s.stderr
-    # wget speaks TLS through GnuTLS: named, so that its silence is explained. It waits in
-    # its handshake with a listener that never answers.
-    quiet = socket.create_server(("127.0.0.1", 0))
-    wget = Proc(["wget", "-q", "--tries=1", "-T", "30", "-O", "/dev/null",
-                 f"https://127.0.0.1:{quiet.getsockname()[1]}/"])
+    # a TLS library that is not hooked is named, so that the process's silence is explained:
+    # a library file named as wolfSSL's is, loaded by a process without OpenSSL or GnuTLS
+    d = tmpdir("hs-wolf-")
+    shutil.copy(sorted(glob.glob("/usr/lib/*/libz.so.1") + glob.glob("/lib*/libz.so.1"))[0],
+                f"{d}/libwolfssl.so.42")
+    p = Proc([sys.executable, "-c", f"import ctypes, sys; ctypes.CDLL({d!r} + '/libwolfssl.so.42');"
+              " print(flush=True); sys.stdin.readline()"], stdin=subprocess.PIPE,
+             stdout=subprocess.PIPE)
     try:
-        time.sleep(0.3)
-        s = Snoop("-v", "-p", wget.pid, json_out=False)
+        p.p.stdout.readline()
+        s = Snoop("-v", "-p", p.pid, json_out=False)
         s.stop(settle=0)
     finally:
-        wget.stop()
-        quiet.close()
-    assert f"pid {wget.pid} (wget): no OpenSSL: its TLS goes through GnuTLS (libgnutls.so" \
-        in s.stderr, s.stderr
+        p.stop()
+    assert f"pid {p.pid} (python3): no OpenSSL or GnuTLS: its TLS goes through wolfSSL " \
+        "(libwolfssl.so.42)" in s.stderr, s.stderr
 
 
 def test_capabilities_instead_of_root():
@@ -698,9 +750,9 @@ def test_tls_through_a_library_not_hooked_is_named():
         p.stop()
     assert ex == [], ex
     assert s.stderr.count("was not shown") == 1, s.stderr	# once per command
-    assert f"httpsnoop: pid {p.pid} (python3): its TLS with 127.0.0.1:" in s.stderr and \
-        "was not shown: it uses no TLS library that is hooked (OpenSSL, Go crypto/tls)" in \
-        s.stderr, s.stderr
+    assert f"httpsnoop: pid {p.pid} (python3): its TLS with 127.0.0.1:" in s.stderr, s.stderr
+    assert "was not shown: it uses no TLS library that is hooked (OpenSSL, GnuTLS, Go " \
+        "crypto/tls)" in s.stderr, s.stderr
     # a hooked client's TLS is shown, and not named
     s = Snoop("-p", WORKER)
     assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt") == "200 "
