@@ -727,7 +727,9 @@ int main(int argc, char **argv)
 		case '?': {
 			/* name the option itself: optind may already point past its word */
 			char shortopt[3] = { '-', (char)optopt, 0 };
-			const char *name = optopt ? shortopt : argv[optind - 1];
+			const char *word = argv[optind - 1];
+			const char *name = !strncmp(word, "--", 2) || optopt <= 0 || optopt >= 128
+					   ? word : shortopt;
 
 			usage_error(opt == ':' ? "option %s needs a value" : "unknown option %s", name);
 			break;

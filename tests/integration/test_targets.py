@@ -482,6 +482,14 @@ def test_filter_option_errors():
                        (["--comm", ""], "command name")):
         p = subprocess.run([sys.argv[1], *args], capture_output=True, text=True)
         assert p.returncode == 2 and word in p.stderr, p.stderr
+    # an option without its value, or unknown, is named as it was typed
+    for arg, said in (("--container", "option --container needs a value"),
+                      ("--snaplen", "option --snaplen needs a value"),
+                      ("-p", "option -p needs a value"), ("-vZ", "unknown option -Z"),
+                      ("--bogus", "unknown option --bogus")):
+        p = subprocess.run([sys.argv[1], arg], capture_output=True, text=True)
+        assert p.returncode == 2, p
+        assert p.stderr == f"httpsnoop: {said} (see httpsnoop --help)\n", (arg, p.stderr)
 
 
 try:
