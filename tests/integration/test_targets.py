@@ -196,19 +196,24 @@ def test_host_filter_ipv4_and_ipv6():
 
 def test_whole_machine_tls_clients_started_later():
     s = Snoop("--port", TLS_PORT)
-    # both clients start after httpsnoop; their TLS library is hooked for every process
+    # the clients start after httpsnoop; their TLS library (OpenSSL, GnuTLS for wget) is
+    # hooked for every process
     assert curl(f"https://127.0.0.1:{TLS_PORT}/?curl", "-k") == "200"
     subprocess.run([sys.executable, "-c",
                     "import ssl, urllib.request as u; "
                     f"u.urlopen('https://127.0.0.1:{TLS_PORT}/?python', "
                     "context=ssl._create_unverified_context()).read()"], check=True, timeout=30)
+    subprocess.run(["wget", "-q", "--no-check-certificate", "-O", "/dev/null",
+                    f"https://127.0.0.1:{TLS_PORT}/?wget"], check=True, timeout=30)
     ex = s.stop()
-    for target, comm in (("/?curl", "curl"), ("/?python", "python3")):
+    for target, comm, source in (("/?curl", "curl", "openssl"), ("/?python", "python3", "openssl"),
+                                 ("/?wget", "wget", "gnutls")):
         got = find(ex, method="GET", target=target, status=200)
         clients = [e for e in got if e["connection"]["role"] == "client"]
         servers = [e for e in got if e["connection"]["role"] == "server"]
         assert len(clients) == 1 and len(servers) == 1, (target, got)
         assert clients[0]["process"]["comm"] == comm and clients[0]["connection"]["tls"]
+        assert clients[0]["connection"]["source"] == source, clients[0]["connection"]
         assert servers[0]["process"]["pid"] == TLS_SERVER.pid and servers[0]["connection"]["tls"]
 
 
