@@ -1287,7 +1287,9 @@ void hs_http2_tick(struct hs_http2 *d, uint64_t now, uint64_t after)
 		struct side *rs = &st->s[1 - client_dir(d, st)];
 		struct hs_exchange ex;
 
-		if (!rs->hdrs_seen || rs->ended || rs->shown || now < rs->m.ts_first + after)
+		/* a response whose headers were lost in a gap has nothing to show yet */
+		if (!rs->hdrs_seen || !rs->m.status || rs->ended || rs->shown ||
+		    now < rs->m.ts_first + after)
 			continue;
 		rs->shown = 1;
 		stream_view(d, st, HS_EX_STREAMING, &ex);

@@ -20,7 +20,7 @@ int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req
 void hs_http2_gap(struct hs_http2 *d, int dir, uint64_t len, uint64_t ts);
 /* The connection closed or the capture ends: emit open streams as incomplete. */
 void hs_http2_flush(struct hs_http2 *d, uint64_t ts);
-/* As hs_http1_tick(), for every open stream whose response headers came. */
+/* As hs_http1_tick(), for every open stream whose response headers came and were decoded. */
 void hs_http2_tick(struct hs_http2 *d, uint64_t now, uint64_t after);
 void hs_http2_free(struct hs_http2 *d);
 

@@ -1489,10 +1489,11 @@ static void test_garbage(void)
 
 /* A response still arriving a second after its headers is emitted once as it stands
  * (HS_EX_STREAMING, its messages kept), then whole when it ends; a stream whose response has
- * not started is not. */
+ * not started is not, nor one whose response headers could not be decoded. */
 static void test_streaming(void)
 {
 	const uint64_t sec = 1000000000;
+	static const uint8_t lost[] = { 0xbf, 0x07 };	/* index 70: not in the table */
 	struct script sc;
 	static struct result r;
 	struct hs_http2 *d = hs_http2_new(&ci, &lim, on_emit, &r);
@@ -1504,6 +1505,8 @@ static void test_streaming(void)
 	sc_headers(&sc, 0, 3, END_STREAM, get_req);
 	sc_headers(&sc, 1, 1, 0, NV(":status", "200", "content-type", "text/event-stream"));
 	sc_data(&sc, 1, 1, 0, "data: 1\n\n");
+	sc_headers(&sc, 0, 5, END_STREAM, get_req);
+	sc_frame(&sc, 1, HEADERS, END_HEADERS, 5, lost, sizeof(lost));
 	sc_data(&sc, 1, 1, 0, "data: 2\n\n");
 	sc_data(&sc, 1, 1, END_STREAM, "data: 3\n\n");
 	for (i = 0; i < sc.nev - 2; i++)
@@ -1532,10 +1535,12 @@ static void test_streaming(void)
 		check_body(&r.ex[1].resp, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
 	}
 	hs_http2_flush(d, 10 + 7 * sec);
-	CHECK_INT(r.n, 3);
-	if (r.n == 3) {
+	CHECK_INT(r.n, 4);
+	if (r.n == 4) {
 		CHECK_INT(r.ex[2].stream_id, 3);
 		CHECK_INT(r.ex[2].flags, HS_EX_NO_RESPONSE);
+		CHECK_INT(r.ex[3].stream_id, 5);
+		CHECK_INT(r.ex[3].resp.flags, HS_MSG_PRESENT | HS_MSG_HDRS_LOST);
 	}
 	hs_http2_free(d);
 	result_free(&r);
