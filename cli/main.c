@@ -373,7 +373,8 @@ static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 	if (ci->source == HS_SOURCE_GOTLS && a->gotls)
 		lib = hs_gotls_lib(a->gotls, ci->pid);
 	if ((ci->source == HS_SOURCE_OPENSSL || ci->source == HS_SOURCE_GNUTLS) && a->tls)
-		hs_tls_lib_name(a->tls, ci->pid, ci->tls_lib, sizeof(ci->tls_lib));
+		hs_tls_lib_name(a->tls, ci->pid, ci->source == HS_SOURCE_GNUTLS, ci->tls_lib,
+				sizeof(ci->tls_lib));
 	if (lib)
 		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
 }

@@ -710,13 +710,15 @@ static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const 
 	tg->changed = 1;
 }
 
-/* Every-process mode: which library a process's plaintext comes from, kept for processes
- * that have exited by the time their first record is decoded. */
+/* Which library a process's plaintext comes from, one name per process and library (a
+ * process may map OpenSSL and GnuTLS), kept for processes that have exited by the time
+ * their first record is decoded. */
 static void name_set(struct hs_tls *t, uint32_t pid, const char *name)
 {
 	size_t i = 0;
 
-	while (i < NAME_CACHE && t->names[i].pid != pid)
+	while (i < NAME_CACHE &&
+	       (t->names[i].pid != pid || impl_of(t->names[i].name) != impl_of(name)))
 		i++;
 	if (i == NAME_CACHE) {
 		i = t->next_name;
@@ -749,7 +751,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 	char p[64], line[512], exe[256], path[300], why[192] = "", other_lib[64] = "";
 	const char *other = NULL;
 	char found_lib[32] = "";
-	struct mapping m, found = { 0 };
+	struct mapping m, found = { 0 }, fresh = { 0 };
 	int hooked = 0, failed = 0, added = 0, err;
 	FILE *f;
 
@@ -780,8 +782,7 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		if (attached(t, m.dev, m.ino, attach_pid)) {
 			hooked = 1;
 			found = m;
-			if (!tg)
-				name_set(t, pid, lib);
+			name_set(t, pid, lib);
 			continue;
 		}
 		probe_path(pid, &m, path, sizeof(path));
@@ -817,17 +818,17 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			continue;
 		}
 		added++;
+		name_set(t, pid, lib);
 		if (!tg) {
 			struct hs_tls_target *n = target_add(t, 0);
 
-			name_set(t, pid, lib);
 			if (n) {
 				hs_proc_comm(pid, n->comm, sizeof(n->comm));
 				target_set(n, HS_TLS_HOOKED, lib, m.path, "");
 			}
 		} else {
 			hooked = 1;
-			found = m;
+			found = fresh = m;
 		}
 	}
 	/* another user's process without CAP_SYS_PTRACE: the open works, the read fails */
@@ -838,6 +839,12 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 	}
 	fclose(f);
 	if (!tg)
+		return added;
+	/* a second library hooked later (GnuTLS beside OpenSSL) is told once, as the first was;
+	 * looks that hook nothing new leave the target as it was told */
+	if (fresh.path[0])
+		found = fresh;
+	else if (hooked && tg->state == HS_TLS_HOOKED)
 		return added;
 	if (found.path[0])
 		lib_name(found.path, found_lib, sizeof(found_lib));
@@ -994,7 +1001,8 @@ int hs_tls_rescan(struct hs_tls *t)
 	for (size_t i = 0; i < t->ntargets; i++) {
 		struct hs_tls_target *tg = &t->targets[i];
 
-		if (tg->state == HS_TLS_HOOKED || tg->state == HS_TLS_GONE)
+		/* hooked ones too: a process may load a second library (GnuTLS beside OpenSSL) */
+		if (tg->state == HS_TLS_GONE)
 			continue;
 		r = scan_target(t, tg);
 		if (r < 0)
@@ -1143,9 +1151,10 @@ struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n)
 	return t->targets;
 }
 
-/* Whether pid maps a file whose OpenSSL is hooked (its name goes to buf): 1, 0, or -1 when
- * its maps could not be read (gone, a zombie, not ours). */
-static int hooked_mapping(const struct hs_tls *t, uint32_t pid, char *buf, size_t len)
+/* Whether pid maps a file of library impl (-1: either) that is hooked (its name goes to
+ * buf): 1, 0, or -1 when its maps could not be read (gone, a zombie, not ours). */
+static int hooked_mapping(const struct hs_tls *t, uint32_t pid, int impl, char *buf,
+			  size_t len)
 {
 	char p[64], line[512];
 	struct mapping m;
@@ -1158,6 +1167,8 @@ static int hooked_mapping(const struct hs_tls *t, uint32_t pid, char *buf, size_
 		if (!parse_maps_line(line, &m))
 			continue;
 		found = 0;
+		if (impl >= 0 && impl_of(m.path) != impl)
+			continue;
 		for (size_t i = 0; i < t->natts && !found; i++)
 			if (t->atts[i].dev == m.dev && t->atts[i].ino == m.ino) {
 				lib_name(m.path, buf, len);
@@ -1179,32 +1190,37 @@ int hs_tls_hooked(const struct hs_tls *t, uint32_t pid)
 	for (size_t i = 0; i < NAME_CACHE; i++)
 		if (t->names[i].pid == pid && pid)
 			return 1;
-	return hooked_mapping(t, pid, name, sizeof(name));
+	return hooked_mapping(t, pid, -1, name, sizeof(name));
 }
 
-void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len)
+void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, int gnutls, char *buf, size_t len)
 {
+	int impl = gnutls ? IMPL_GNUTLS : IMPL_OPENSSL;
+	const char *generic = gnutls ? "gnutls" : "openssl";
+
+	/* a process may map both libraries: only a name of the library that was called */
 	for (size_t i = 0; i < t->ntargets; i++)
-		if (t->targets[i].pid == pid && t->targets[i].lib[0]) {
+		if (t->targets[i].pid == pid && t->targets[i].lib[0] &&
+		    impl_of(t->targets[i].lib) == impl) {
 			snprintf(buf, len, "%s", t->targets[i].lib);
 			return;
 		}
 	for (size_t i = 0; i < NAME_CACHE; i++)
-		if (t->names[i].pid == pid && pid) {
+		if (t->names[i].pid == pid && pid && impl_of(t->names[i].name) == impl) {
 			snprintf(buf, len, "%s", t->names[i].name);
 			return;
 		}
-	/* the process may be gone already: with one library hooked, it is that one */
-	snprintf(buf, len, "openssl");
+	/* the process may be gone already: with one such library hooked, it is that one */
+	snprintf(buf, len, "%s", generic);
 	for (size_t i = 0, named = 0; i < t->ntargets; i++) {
-		if (t->targets[i].state != HS_TLS_HOOKED)
+		if (t->targets[i].state != HS_TLS_HOOKED || impl_of(t->targets[i].lib) != impl)
 			continue;
 		if (!named++)
 			snprintf(buf, len, "%s", t->targets[i].lib);
 		else if (strcmp(buf, t->targets[i].lib))
-			snprintf(buf, len, "openssl");
+			snprintf(buf, len, "%s", generic);
 	}
-	hooked_mapping(t, pid, buf, len);
+	hooked_mapping(t, pid, impl, buf, len);
 	name_set(t, pid, buf);
 }
 

@@ -51,8 +51,9 @@ struct hs_tls;
  * library directories) and attaches. Failures to attach are not errors: they are in the targets.
  * Returns 0 or negative errno (out of memory, bad skeleton). */
 int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs_tls_opts *o);
-/* Looks again: targets that loaded a TLS library since (Python imports ssl late), processes
- * started since (every-process mode). Returns the number of new attachments or -errno. */
+/* Looks again: targets that loaded a TLS library since (Python imports ssl late; a hooked
+ * target may load a second one), processes started since (every-process mode). Returns the
+ * number of new attachments or -errno. */
 int hs_tls_rescan(struct hs_tls *t);
 /* With a PID filter: looks at pid (a new target, or with exec set one that called execve)
  * and attaches to the TLS libraries it maps; after an execve also to those of the usual
@@ -68,9 +69,10 @@ int hs_tls_look_again(struct hs_tls *t);
 void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid);
 /* The targets, in the order they were found. Valid until the next call into t. */
 struct hs_tls_target *hs_tls_targets(struct hs_tls *t, size_t *n);
-/* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node"), or
- * "openssl" when it cannot be told any more. */
-void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, char *buf, size_t len);
+/* The name of the TLS library whose plaintext pid produced ("libssl.so.3", "node",
+ * "libgnutls.so.30.34.3"; gnutls: the source was GnuTLS), or "openssl" / "gnutls" when it
+ * cannot be told any more. */
+void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, int gnutls, char *buf, size_t len);
 /* Whether process pid has a TLS library that is hooked (for it, or for every process): 1, 0,
  * or -1 when that cannot be told (the process is gone). */
 int hs_tls_hooked(const struct hs_tls *t, uint32_t pid);

@@ -254,6 +254,52 @@ def test_wget_client_gnutls():
     assert " hooked (" in s.stderr, s.stderr
 
 
+# One process, two TLS libraries: Python's ssl (OpenSSL), then GnuTLS through ctypes, loaded
+# after httpsnoop attached (a hooked target is still looked at for libraries it loads later)
+DUAL_PY = r"""
+import ctypes, socket, ssl, sys, urllib.request
+port = int(sys.argv[1])
+sys.stdin.readline()
+ctx = ssl._create_unverified_context()
+urllib.request.urlopen(f"https://127.0.0.1:{port}/a.txt?openssl", context=ctx).read()
+g = ctypes.CDLL("libgnutls.so.30")
+print("loaded", flush=True)
+sys.stdin.readline()
+g.gnutls_record_send.restype = g.gnutls_record_recv.restype = ctypes.c_ssize_t
+g.gnutls_record_send.argtypes = g.gnutls_record_recv.argtypes = [ctypes.c_void_p,
+                                                                 ctypes.c_char_p, ctypes.c_size_t]
+sess, cred = ctypes.c_void_p(), ctypes.c_void_p()
+assert g.gnutls_init(ctypes.byref(sess), 2) == 0			# GNUTLS_CLIENT
+assert g.gnutls_set_default_priority(sess) == 0
+assert g.gnutls_certificate_allocate_credentials(ctypes.byref(cred)) == 0
+assert g.gnutls_credentials_set(sess, 1, cred) == 0			# GNUTLS_CRD_CERTIFICATE
+s = socket.create_connection(("127.0.0.1", port))
+g.gnutls_transport_set_int2(sess, s.fileno(), s.fileno())
+assert g.gnutls_handshake(sess) == 0
+req = b"GET /a.txt?gnutls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+assert g.gnutls_record_send(sess, req, len(req)) == len(req)
+buf = ctypes.create_string_buffer(65536)
+while g.gnutls_record_recv(sess, buf, len(buf)) > 0:
+    pass
+g.gnutls_deinit(sess)
+"""
+
+
+def test_one_process_with_openssl_and_gnutls():
+    p = gated([sys.executable, "-c", DUAL_PY, str(NGX_PORT)], stdout=subprocess.PIPE)
+    s = Snoop("-v", "-p", p.pid)
+    p.p.stdin.write(b"go\n")
+    p.p.stdin.flush()
+    assert p.p.stdout.readline() == b"loaded\n"
+    assert s.wait_for("GnuTLS libgnutls.so.30", timeout=10, stderr=True), s.stderr_now()
+    go(p)	# the process has exited before its records are decoded
+    ex = s.stop()
+    check(one(ex, method="GET", target="/a.txt?openssl", status=200), "client", NGX_PORT,
+          "libssl.so", p.pid)
+    check(one(ex, method="GET", target="/a.txt?gnutls", status=200), "client", NGX_PORT,
+          "libgnutls.so.30", p.pid, source="gnutls")
+
+
 def test_gnutls_serv_server():
     port = free_port()
     srv = Proc(["gnutls-serv", "--http", "-p", str(port), "--x509certfile", CERT,
