@@ -48,10 +48,29 @@ def nginx_session():
     master.stop()
 
 
+def client_session(name, handle, client):
+    """A one-connection server in a thread, handle(conn) serving it, and a client program
+    (source text, {port} filled in) whose side is recorded; it connects at once and waits
+    1.5 s before its first request, so that httpsnoop is attached by then."""
+    port = free_port()
+
+    def serve():
+        with socket.socket() as ls:
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind(("127.0.0.1", port))
+            ls.listen()
+            c, _ = ls.accept()
+            with c:
+                handle(c)
+    threading.Thread(target=serve, daemon=True).start()
+    time.sleep(0.2)
+    p = Proc([sys.executable, "-c", client.replace("{port}", str(port))])
+    record(name, p.pid, lambda: p.p.wait(timeout=20))
+
+
 def hostile_session():
     """A server that answers with escape sequences, bad UTF-8, binary and garbage; the
     client side is recorded."""
-    port = free_port()
     replies = [
         b"HTTP/1.1 200 OK\r\nX-Evil: \x1b[31mred\x1b[0m\x07\r\nContent-Type: text/plain\r\n"
         b"Content-Length: 12\r\n\r\ncaf\xe9 \xff\xfe bytes",
@@ -61,69 +80,45 @@ def hostile_session():
         b"HTTP/1.1 204 No Content\r\n\r\n",
     ]
 
-    def serve():
-        with socket.socket() as ls:
-            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            ls.bind(("127.0.0.1", port))
-            ls.listen()
-            c, _ = ls.accept()
-            with c:
-                for r in replies:
-                    c.recv(65536)
-                    c.sendall(r)
-                    time.sleep(0.05)
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    time.sleep(0.2)
-    client = f"""
+    def handle(c):
+        for r in replies:
+            c.recv(65536)
+            c.sendall(r)
+            time.sleep(0.05)
+    client_session("http1-hostile", handle, r"""
 import socket, time
 s = socket.create_connection(("127.0.0.1", {port}))
 time.sleep(1.5)
-for req in [b"GET /evil HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", b"GET /bin HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
-            b"GET /broken HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", b"DELETE /\\x1b[2J HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"]:
+for req in [b"GET /evil HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /bin HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n", b"DELETE /\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n"]:
     s.sendall(req)
     time.sleep(0.1)
     s.recv(65536)
 s.close()
-"""
-    p = Proc([sys.executable, "-c", client])
-    record("http1-hostile", p.pid, lambda: p.p.wait(timeout=20))
+""")
 
 
 def sse_session():
     """Server-sent events for 2 s: a look at the response after a second, then all of it;
     the client side is recorded."""
-    port = free_port()
-
-    def serve():
-        with socket.socket() as ls:
-            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            ls.bind(("127.0.0.1", port))
-            ls.listen()
-            c, _ = ls.accept()
-            with c:
-                c.recv(65536)
-                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                          b"Transfer-Encoding: chunked\r\n\r\n")
-                for i in range(5):
-                    event = b"data: tick %d\n\n" % i
-                    c.sendall(b"%x\r\n%s\r\n" % (len(event), event))
-                    time.sleep(0.4)
-                c.sendall(b"0\r\n\r\n")
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    time.sleep(0.2)
-    client = f"""
+    def handle(c):
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        for i in range(5):
+            event = b"data: tick %d\n\n" % i
+            c.sendall(b"%x\r\n%s\r\n" % (len(event), event))
+            time.sleep(0.4)
+        c.sendall(b"0\r\n\r\n")
+    client_session("http1-sse", handle, r"""
 import socket, time
 s = socket.create_connection(("127.0.0.1", {port}))
 time.sleep(1.5)
-s.sendall(b"GET /events HTTP/1.1\\r\\nHost: x\\r\\nAccept: text/event-stream\\r\\n\\r\\n")
-while not s.recv(65536).endswith(b"0\\r\\n\\r\\n"):
+s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+while not s.recv(65536).endswith(b"0\r\n\r\n"):
     pass
 s.close()
-"""
-    p = Proc([sys.executable, "-c", client])
-    record("http1-sse", p.pid, lambda: p.p.wait(timeout=20))
+""")
 
 
 SESSIONS = {"http1-nginx": nginx_session, "http1-hostile": hostile_session,
