@@ -322,7 +322,7 @@ SSL_ENTRY(ssl_write_ex_enter, HS_DIR_EGRESS, 1, HS_SRC_OPENSSL)
 SSL_ENTRY(gnutls_recv_enter, HS_DIR_INGRESS, 0, HS_SRC_GNUTLS)
 SSL_ENTRY(gnutls_send_enter, HS_DIR_EGRESS, 0, HS_SRC_GNUTLS)
 
-/* One return probe for the four functions: the entry saved which one it was. */
+/* One return probe for every function above: the entry saved which one it was. */
 SEC("uretprobe")
 int ssl_return(struct pt_regs *ctx)
 {

@@ -142,8 +142,9 @@ static long parse_port(const char *s)
 		num = strtok_r(NULL, " \t\r\n", &save);
 		if (!name || !num || !strstr(num, "/tcp"))
 			continue;
-		for (alias = name; alias && strcmp(alias, s); alias = strtok_r(NULL, " \t\r\n", &save))
-			;
+		for (alias = name; alias; alias = strtok_r(NULL, " \t\r\n", &save))
+			if (!strcmp(alias, s))
+				break;
 		if (alias)
 			port = strtol(num, NULL, 10);
 	}
@@ -400,7 +401,8 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 		       "that is hooked (OpenSSL, GnuTLS, Go crypto/tls)", ci->pid, ci->comm, peer);
 }
 
-/* What the OpenSSL and GnuTLS discovery found, once per change: failures always, the rest with -v. */
+/* What the OpenSSL and GnuTLS discovery found, once per change: failures always, the rest
+ * with -v. */
 static void report_tls(struct app *a)
 {
 	size_t n;
@@ -426,7 +428,8 @@ static void report_tls(struct app *a)
 		case HS_TLS_FAILED:
 			if (t->lib[0])
 				hs_output_note(stderr, "%s: %s %s found but not hooked: %s; its "
-					"TLS traffic will not be seen", who, t->impl, t->lib, t->why);
+					"TLS traffic will not be seen", who, t->impl, t->lib,
+					t->why);
 			else
 				hs_output_note(stderr, "%s: TLS libraries not checked: %s; its TLS "
 					"traffic will not be seen", who, t->why);
@@ -670,8 +673,9 @@ int main(int argc, char **argv)
 				usage_error("too many --host values (at most 256): %s", optarg);
 			if (inet_pton(AF_INET, optarg, hosts[cap.nhosts]) != 1 &&
 			    inet_pton(AF_INET6, optarg, hosts[cap.nhosts]) != 1)
-				usage_error("not an IPv4 or IPv6 address: '%s'; names are not looked up "
-					    "(--host $(getent hosts NAME | cut -d' ' -f1))", optarg);
+				usage_error("not an IPv4 or IPv6 address: '%s'; names are not "
+					    "looked up (--host $(getent hosts NAME | cut -d' ' "
+					    "-f1))", optarg);
 			cap.nhosts++;
 			break;
 		case 'c':
@@ -884,7 +888,8 @@ int main(int argc, char **argv)
 
 		err = hs_tls_open(&a.tls, hs_capture_skel(c), &to);
 		if (err)
-			fprintf(stderr, "httpsnoop: cannot look for TLS libraries: %s\n", strerror(-err));
+			fprintf(stderr, "httpsnoop: cannot look for TLS libraries: %s\n",
+				strerror(-err));
 		report_tls(&a);
 	}
 	report_io_uring(&a);
@@ -957,8 +962,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "OpenSSL probe-only: %llu probe hits\n",
 				(unsigned long long)tc[HS_TLS_CNT_PROBE_HITS]);
 		else if (a.verbose)
-			fprintf(stderr, "OpenSSL, GnuTLS: %llu calls, %llu plaintext bytes, %llu calls "
-				"with no socket found\n", (unsigned long long)tc[HS_TLS_CNT_CALLS],
+			fprintf(stderr, "OpenSSL, GnuTLS: %llu calls, %llu plaintext bytes, %llu "
+				"calls with no socket found\n",
+				(unsigned long long)tc[HS_TLS_CNT_CALLS],
 				(unsigned long long)tc[HS_TLS_CNT_BYTES],
 				(unsigned long long)tc[HS_TLS_CNT_NOFD]);
 	}

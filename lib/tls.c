@@ -38,7 +38,8 @@ static const struct {
 	const char *prefix;		/* every function name below starts with it */
 	const char *funcs[F_MAX];	/* NULL: the library has none */
 } impls[] = {
-	{ "OpenSSL", "SSL_", { "SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_free" } },
+	{ "OpenSSL", "SSL_", { "SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex",
+			       "SSL_free" } },
 	{ "GnuTLS", "gnutls_", { "gnutls_record_recv", "gnutls_record_send", NULL, NULL,
 				 "gnutls_deinit" } },
 };
@@ -873,8 +874,8 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 static int scan_lib_dirs(struct hs_tls *t, int pid)
 {
 	static const char *const dirs[] = {
-		"/lib/*", "/usr/lib/*", "/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib",
-		"/usr/local/lib64",
+		"/lib/*", "/usr/lib/*", "/lib", "/usr/lib", "/lib64", "/usr/lib64",
+		"/usr/local/lib", "/usr/local/lib64",
 	}, *const libs[] = { "libssl.so.*", "libgnutls.so.*" };
 	int added = 0;
 
