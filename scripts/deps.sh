@@ -5,7 +5,7 @@ pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libnghttp2
       libcapstone-dev meson ninja-build pkg-config gcc libc6-dev curl python3 jq openssl
       nginx-light apache2 haproxy ruby php-cli php-curl golang-go golang-google-grpc-dev
       nghttp2-client nghttp2-server wrk hey wget libcap2-bin netbase
-      gnutls-bin)
+      gnutls-bin git)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

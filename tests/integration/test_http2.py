@@ -1,7 +1,8 @@
 """Root integration tests of HTTP/2 (RFC 9113) and gRPC decoding against real peers:
 nghttpd/nghttp/h2load (cleartext, prior knowledge), a Go server with "Upgrade: h2c", a Go
 gRPC server and client (Debian's golang-google-grpc-dev), and over TLS curl --http2 to
-nginx (OpenSSL capture) and Go's crypto/tls HTTP/2 server and client (Go TLS capture).
+nginx (OpenSSL capture; git through GnuTLS as its client) and Go's crypto/tls HTTP/2 server and
+client (Go TLS capture).
 Captured on the server side and on the client side."""
 import atexit
 import os
@@ -384,6 +385,24 @@ def test_curl_http2_to_nginx_tls():
     assert put["request"]["body"]["text"].encode() == POST
     with open(os.path.join(d, "html", "up", "post.txt"), "rb") as f:
         assert f.read() == POST
+
+    # git's HTTPS goes through libcurl-gnutls on Debian: HTTP/2 over GnuTLS, from both ends
+    # (a whole-machine capture: git runs git-remote-https as a child)
+    s = Snoop("--port", port)
+    r = subprocess.run(["git", "ls-remote", base + "/repo.git"], capture_output=True, text=True,
+                       env=dict(os.environ, GIT_SSL_NO_VERIFY="1", GIT_TERMINAL_PROMPT="0"),
+                       timeout=60)
+    ex = s.stop()
+    assert r.returncode != 0 and "not found" in r.stderr, r.stderr
+    got = find(h2(ex), method="GET", target="/repo.git/info/refs?service=git-upload-pack",
+               status=404)
+    ends = sorted((e["connection"]["role"], e["connection"]["source"], e["process"]["comm"])
+                  for e in got)
+    assert ends == [("client", "gnutls", "git-remote-http"), ("server", "openssl", "nginx")], \
+        ends
+    for e in got:
+        clean(e)
+        assert e["connection"]["stream_id"] == 1, e["connection"]
 
 
 def test_nghttp_to_nghttpd_tls():
