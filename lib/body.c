@@ -1,10 +1,11 @@
-/* body.c: body helpers: gzip/deflate decoding (RFC 1950/1951/1952), text detection,
- * UTF-8 validation (RFC 3629) and base64 (RFC 4648). */
+/* body.c: body helpers: gzip/deflate/zstd decoding (RFC 1950/1951/1952, RFC 8878), text
+ * detection, UTF-8 validation (RFC 3629) and base64 (RFC 4648). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "body.h"
 
@@ -29,6 +30,8 @@ enum hs_body_enc hs_body_encoding(const char *value, size_t len)
 		return HS_ENC_GZIP;
 	if (token_is(value + b, e - b, "deflate"))
 		return HS_ENC_DEFLATE;
+	if (token_is(value + b, e - b, "zstd"))
+		return HS_ENC_ZSTD;
 	return HS_ENC_OTHER;
 }
 
@@ -42,11 +45,79 @@ static int window_bits(const uint8_t *in, size_t n)
 	return -15;
 }
 
-int hs_body_decode(const uint8_t *in, size_t n, size_t max_out, uint8_t **out,
-		   size_t *outlen, unsigned *flags)
+/* Doubles *buf towards max_out; 0, or -ENOMEM. */
+static int grow_out(uint8_t **buf, size_t *cap, size_t max_out)
+{
+	size_t ncap = *cap < max_out / 2 ? *cap * 2 : max_out;
+	uint8_t *grown = realloc(*buf, ncap);
+
+	if (!grown)
+		return -ENOMEM;
+	*buf = grown;
+	*cap = ncap;
+	return 0;
+}
+
+#define ZSTD_WINDOW_LOG_MAX 23		/* 8 MiB */
+
+static int unzstd(const uint8_t *in, size_t n, size_t max_out, uint8_t **out, size_t *outlen,
+		  unsigned *flags)
+{
+	ZSTD_DStream *z = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, n, 0 };
+	size_t cap = max_out < 4096 ? max_out : 4096, len = 0, r;
+	uint8_t *buf = malloc(cap);
+	int ret = 0;
+
+	if (!z || !buf ||
+	    ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		ZSTD_outBuffer ob = { buf, cap, len };
+		size_t was = ib.pos + len;
+
+		r = ZSTD_decompressStream(z, &ob, &ib);
+		len = ob.pos;
+		if (ZSTD_isError(r)) {
+			*flags |= HS_BODY_BAD;
+			break;
+		}
+		if (r == 0 && ib.pos == ib.size) {
+			*flags |= HS_BODY_END;	/* the last frame ended with the input */
+			break;
+		}
+		if (len == cap) {
+			if (cap >= max_out) {
+				*flags |= HS_BODY_CUT;
+				break;
+			}
+			ret = grow_out(&buf, &cap, max_out);
+			if (ret)
+				goto cleanup;
+		} else if (ib.pos == ib.size || ib.pos + len == was) {
+			break;		/* input ended early (a cut body): keep the output */
+		}
+	}
+	if (len == 0 && !(*flags & HS_BODY_END)) {
+		ret = -EBADMSG;
+		goto cleanup;
+	}
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+cleanup:
+	ZSTD_freeDStream(z);
+	free(buf);
+	return ret;
+}
+
+int hs_body_decode(enum hs_body_enc enc, const uint8_t *in, size_t n, size_t max_out,
+		   uint8_t **out, size_t *outlen, unsigned *flags)
 {
 	z_stream z;
-	uint8_t *buf, *grown;
+	uint8_t *buf;
 	size_t cap = max_out < 4096 ? max_out : 4096, len = 0;
 	int zr, ret = 0;
 
@@ -55,6 +126,8 @@ int hs_body_decode(const uint8_t *in, size_t n, size_t max_out, uint8_t **out,
 	*flags = 0;
 	if (max_out == 0)
 		return -EINVAL;
+	if (enc == HS_ENC_ZSTD)
+		return unzstd(in, n, max_out, out, outlen, flags);
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, window_bits(in, n)) != Z_OK)
 		return -ENOMEM;
@@ -88,13 +161,9 @@ int hs_body_decode(const uint8_t *in, size_t n, size_t max_out, uint8_t **out,
 			*flags |= HS_BODY_CUT;
 			break;
 		}
-		cap = cap < max_out / 2 ? cap * 2 : max_out;
-		grown = realloc(buf, cap);
-		if (!grown) {
-			ret = -ENOMEM;
+		ret = grow_out(&buf, &cap, max_out);
+		if (ret)
 			goto cleanup;
-		}
-		buf = grown;
 	}
 	if (len == 0 && !(*flags & HS_BODY_END)) {
 		ret = -EBADMSG;

@@ -1,5 +1,6 @@
-/* body.h: body helpers for output: Content-Encoding gzip/deflate (RFC 9110 8.4.1,
- * RFC 1950/1951/1952), text detection, UTF-8 validation (RFC 3629), base64 (RFC 4648). */
+/* body.h: body helpers for output: Content-Encoding gzip/deflate/zstd (RFC 9110 8.4.1,
+ * RFC 1950/1951/1952, RFC 8878), text detection, UTF-8 validation (RFC 3629), base64
+ * (RFC 4648). */
 #ifndef HS_BODY_H
 #define HS_BODY_H
 
@@ -10,7 +11,8 @@ enum hs_body_enc {
 	HS_ENC_IDENTITY = 0,		/* no Content-Encoding (or "identity") */
 	HS_ENC_GZIP,			/* gzip, x-gzip */
 	HS_ENC_DEFLATE,			/* deflate: zlib-wrapped or raw */
-	HS_ENC_OTHER,			/* br, zstd, compress, lists...: not decoded */
+	HS_ENC_ZSTD,			/* zstd (RFC 8878) */
+	HS_ENC_OTHER,			/* br, compress, lists...: not decoded */
 };
 
 /* Classify a Content-Encoding value (NULL: none). */
@@ -22,13 +24,14 @@ enum hs_body_flag {
 	HS_BODY_BAD = 1 << 2,		/* corrupt data after some output (gap, truncation) */
 };
 
-/* Inflate n bytes of a gzip, zlib or raw deflate stream (told apart by their headers, as
- * servers mislabel them) into a new buffer of at most max_out bytes. Input that ends early
- * is normal (the body was cut): what was decoded is returned. On success *out (free it)
- * and *outlen are set, *flags gets enum hs_body_flag. Returns 0, -EBADMSG when nothing
- * could be decoded, -ENOMEM. */
-int hs_body_decode(const uint8_t *in, size_t n, size_t max_out, uint8_t **out,
-		   size_t *outlen, unsigned *flags);
+/* Decode n bytes of a body in encoding enc into a new buffer of at most max_out bytes:
+ * gzip and deflate as a gzip, zlib or raw deflate stream (told apart by their headers, as
+ * servers mislabel them), zstd as zstd frames (windows above 8 MiB refused: a peer must not
+ * make us allocate more). Input that ends early is normal (the body was cut): what was
+ * decoded is returned. On success *out (free it) and *outlen are set, *flags gets enum
+ * hs_body_flag. Returns 0, -EBADMSG when nothing could be decoded, -ENOMEM. */
+int hs_body_decode(enum hs_body_enc enc, const uint8_t *in, size_t n, size_t max_out,
+		   uint8_t **out, size_t *outlen, unsigned *flags);
 
 /* 1 when the body reads as text: content_type (may be NULL) is a text/ type, JSON, XML,
  * JavaScript or form data, or the bytes are valid UTF-8 without control characters

@@ -695,8 +695,8 @@ struct body_view {
 	size_t len;
 	size_t text_len;		/* len without a trailing partial character */
 	uint8_t *owned;			/* decoded buffer to free */
-	const char *encoding;		/* removed encoding ("gzip", "deflate"), or NULL */
-	const char *kept_encoding;	/* an encoding left in place (br, zstd, corrupt) */
+	const char *encoding;		/* removed encoding ("gzip", "deflate", "zstd"), or NULL */
+	const char *kept_encoding;	/* an encoding left in place (br, corrupt) */
 	unsigned flags;			/* enum hs_body_flag */
 	int text;
 };
@@ -706,25 +706,29 @@ static void body_view(const struct hs_message *m, struct body_view *v)
 	const struct hs_header *ce = find_header(m->headers, m->nheaders, "content-encoding");
 	const struct hs_header *ct = find_header(m->headers, m->nheaders, "content-type");
 	enum hs_body_enc enc = ce ? hs_body_encoding(ce->value, ce->value_len) : HS_ENC_IDENTITY;
+	static const char *const names[] = {
+		[HS_ENC_GZIP] = "gzip", [HS_ENC_DEFLATE] = "deflate", [HS_ENC_ZSTD] = "zstd",
+	};
 
 	memset(v, 0, sizeof(*v));
 	v->data = m->body ? m->body : (const uint8_t *)"";	/* none kept: an empty view */
 	v->len = m->body_kept;
-	if (enc == HS_ENC_GZIP || enc == HS_ENC_DEFLATE) {
+	if (enc == HS_ENC_GZIP || enc == HS_ENC_DEFLATE || enc == HS_ENC_ZSTD) {
 		size_t max = m->body_kept < DECODE_MAX / DECODE_RATIO ?
 			     m->body_kept * DECODE_RATIO : DECODE_MAX;
 		uint8_t *dec;
 		size_t dn;
 
-		if (max && hs_body_decode(m->body, m->body_kept, max, &dec, &dn, &v->flags) == 0) {
+		if (max &&
+		    hs_body_decode(enc, m->body, m->body_kept, max, &dec, &dn, &v->flags) == 0) {
 			v->owned = dec;
 			v->data = dec;
 			v->len = dn;
-			v->encoding = enc == HS_ENC_GZIP ? "gzip" : "deflate";
+			v->encoding = names[enc];
 		} else {
 			/* nothing decoded: the bytes are shown as they are, labelled */
 			v->flags = 0;
-			v->kept_encoding = enc == HS_ENC_GZIP ? "gzip" : "deflate";
+			v->kept_encoding = names[enc];
 		}
 	} else if (enc == HS_ENC_OTHER) {
 		v->kept_encoding = ce->value;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "body.h"
 #include "check.h"
@@ -341,10 +342,17 @@ static void test_verbose(void)
 	clear(&ex);
 }
 
+/* zlib with these window bits (gzip, zlib, raw deflate), or zstd for 0 */
 static size_t zip(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbits)
 {
 	z_stream z;
 
+	if (!wbits) {
+		size_t zn = ZSTD_compress(out, cap, in, n, 19);
+
+		CHECK(!ZSTD_isError(zn));
+		return ZSTD_isError(zn) ? 0 : zn;
+	}
 	memset(&z, 0, sizeof(z));
 	CHECK_INT(deflateInit2(&z, 9, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
 	z.next_in = (Bytef *)in;
@@ -365,6 +373,7 @@ static void test_compressed(void)
 		{ 15 + 16, "x-gzip", "gzip" },
 		{ 15, "deflate", "deflate" },		/* zlib-wrapped, as RFC 9110 says */
 		{ -15, "deflate", "deflate" },		/* raw, as some servers send */
+		{ 0, "zstd", "zstd" },
 	};
 	uint8_t z[512];
 	struct hs_exchange ex;
@@ -973,28 +982,63 @@ static void test_body_helpers(void)
 	CHECK_INT(hs_body_encoding("deflate", 7), HS_ENC_DEFLATE);
 	CHECK_INT(hs_body_encoding("identity", 8), HS_ENC_IDENTITY);
 	CHECK_INT(hs_body_encoding("br", 2), HS_ENC_OTHER);
+	CHECK_INT(hs_body_encoding("zstd", 4), HS_ENC_ZSTD);
 	CHECK_INT(hs_body_encoding("gzip, br", 8), HS_ENC_OTHER);
 
 	/* a decompression bomb stops at max_out */
 	zeros = calloc(1, 1 << 20);
 	zn = zip(zeros, 1 << 20, z, sizeof(z), 31);
-	CHECK_INT(hs_body_decode(z, zn, 5000, &dec, &dn, &fl), 0);
+	CHECK_INT(hs_body_decode(HS_ENC_GZIP, z, zn, 5000, &dec, &dn, &fl), 0);
 	CHECK_INT(dn, 5000);
 	CHECK(fl & HS_BODY_CUT);
 	CHECK(!memcmp(dec, zeros, dn));
 	free(dec);
-	CHECK_INT(hs_body_decode(z, zn, 1 << 20, &dec, &dn, &fl), 0);
+	CHECK_INT(hs_body_decode(HS_ENC_GZIP, z, zn, 1 << 20, &dec, &dn, &fl), 0);
 	CHECK_INT(dn, 1 << 20);
 	CHECK(fl & HS_BODY_END);
 	free(dec);
 	/* a cut stream returns what it decoded; garbage returns -EBADMSG */
-	CHECK_INT(hs_body_decode(z, zn / 2, 1 << 20, &dec, &dn, &fl), 0);
+	CHECK_INT(hs_body_decode(HS_ENC_GZIP, z, zn / 2, 1 << 20, &dec, &dn, &fl), 0);
 	CHECK(dn > 0 && !(fl & HS_BODY_END));
 	free(dec);
-	CHECK_INT(hs_body_decode((const uint8_t *)"\xff\xff\xff\xff", 4, 100, &dec, &dn, &fl),
+	CHECK_INT(hs_body_decode(HS_ENC_GZIP, (const uint8_t *)"\xff\xff\xff\xff", 4, 100, &dec, &dn, &fl),
 		  -EBADMSG);
 	CHECK(dec == NULL);
-	CHECK_INT(hs_body_decode((const uint8_t *)"", 0, 100, &dec, &dn, &fl), -EBADMSG);
+	CHECK_INT(hs_body_decode(HS_ENC_GZIP, (const uint8_t *)"", 0, 100, &dec, &dn, &fl), -EBADMSG);
+
+	/* zstd: the same bounds; two frames one after the other are one body */
+	zn = zip(zeros, 1 << 20, z, sizeof(z), 0);
+	CHECK_INT(hs_body_decode(HS_ENC_ZSTD, z, zn, 5000, &dec, &dn, &fl), 0);
+	CHECK_INT(dn, 5000);
+	CHECK(fl & HS_BODY_CUT);
+	free(dec);
+	memcpy(z + zn, z, zn);
+	CHECK_INT(hs_body_decode(HS_ENC_ZSTD, z, 2 * zn, 4 << 20, &dec, &dn, &fl), 0);
+	CHECK_INT(dn, 2 << 20);
+	CHECK(fl & HS_BODY_END);
+	CHECK(!memcmp(dec, zeros, 1 << 20) && !memcmp(dec + (1 << 20), zeros, 1 << 20));
+	free(dec);
+	{
+		/* a frame that asks for a 128 MiB window is refused, not allocated */
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+		ZSTD_inBuffer in = { zeros, 1 << 20, 0 };
+		ZSTD_outBuffer o = { z, sizeof(z), 0 };
+
+		ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 27);
+		/* the size unknown when it starts, or the window is cut down to it */
+		CHECK(!ZSTD_isError(ZSTD_compressStream2(c, &o, &in, ZSTD_e_continue)));
+		in.size = in.pos;
+		CHECK_INT(ZSTD_compressStream2(c, &o, &in, ZSTD_e_end), 0);
+		ZSTD_freeCCtx(c);
+		CHECK_INT(hs_body_decode(HS_ENC_ZSTD, z, o.pos, 1 << 20, &dec, &dn, &fl), -EBADMSG);
+	}
+	/* a cut frame gives what it decoded */
+	zn = zip((const uint8_t *)"abcdefgh", 8, z, sizeof(z), 0);
+	CHECK_INT(hs_body_decode(HS_ENC_ZSTD, z, zn - 3, 100, &dec, &dn, &fl), 0);
+	CHECK(dn < 8 && !memcmp(dec, "abcdefgh", dn) && !(fl & HS_BODY_END));
+	free(dec);
+	CHECK_INT(hs_body_decode(HS_ENC_ZSTD, (const uint8_t *)"\xff\xff\xff\xff", 4, 100, &dec,
+				 &dn, &fl), -EBADMSG);
 	free(zeros);
 }
 
