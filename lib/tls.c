@@ -701,6 +701,8 @@ static struct hs_tls_target *target_add(struct hs_tls *t, uint32_t pid)
 static void target_set(struct hs_tls_target *tg, enum hs_tls_state state, const char *lib,
 		       const char *path, const char *why)
 {
+	if (state == HS_TLS_HOOKED)
+		tg->told |= 1u << impl_of(path);
 	if (tg->state == state && !strcmp(tg->why, why) && !strcmp(tg->lib, lib))
 		return;
 	tg->state = state;
@@ -784,6 +786,9 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 			hooked = 1;
 			found = m;
 			name_set(t, pid, lib);
+			/* hooked in advance (scan_lib_dirs): told when first seen mapped */
+			if (tg && !(tg->told & 1u << impl_of(m.path)))
+				fresh = m;
 			continue;
 		}
 		probe_path(pid, &m, path, sizeof(path));
@@ -868,9 +873,9 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 }
 
 /* The libraries of the usual directories, attached for pid before it maps them. Every-process
- * mode (pid -1): for processes not started yet. With a PID filter: for a target that has just
- * run a new program, whose loader maps its libraries only after the exec was seen; a short
- * program (wget, curl) makes its requests before the next look. */
+ * mode (pid -1): for processes not started yet. With a PID filter: for each target from its
+ * start, as a program it runs may make its requests before its exec is even seen (wget,
+ * curl), and again after an exec (a library installed since). */
 static int scan_lib_dirs(struct hs_tls *t, int pid)
 {
 	static const char *const dirs[] = {
@@ -1030,8 +1035,11 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec)
 	for (size_t i = 0; i < t->ntargets && !tg; i++)
 		if (t->targets[i].pid == pid)
 			tg = &t->targets[i];
-	if (!tg && !(tg = target_add(t, pid)))
-		return -ENOMEM;
+	if (!tg) {
+		if (!(tg = target_add(t, pid)))
+			return -ENOMEM;
+		exec = 1;
+	}
 	if (exec && (added = scan_lib_dirs(t, pid)) < 0)
 		return added;
 	return added + scan_target(t, tg);
@@ -1137,6 +1145,10 @@ int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs
 		uprobe_events_sweep();
 	}
 	err = hs_tls_rescan(t);
+	/* a program a target runs may be done before its exec is seen (wget, curl): the
+	 * libraries it would map are hooked for it in advance */
+	for (size_t i = 0; i < t->ntargets && err >= 0; i++)
+		err = scan_lib_dirs(t, t->targets[i].pid);
 	if (err < 0)
 		goto cleanup;
 	*out = t;
