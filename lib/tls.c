@@ -873,9 +873,10 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 }
 
 /* The libraries of the usual directories, attached for pid before it maps them. Every-process
- * mode (pid -1): for processes not started yet. With a PID filter: for each target from its
- * start, as a program it runs may make its requests before its exec is even seen (wget,
- * curl), and again after an exec (a library installed since). */
+ * mode (pid -1): for processes not started yet. With a PID filter: for each target given at
+ * the start, as a program it runs may make its requests before its exec is even seen (wget,
+ * curl), and after an exec (a -f child's: each uprobe takes the kernel a while to remove, so
+ * a fork storm does not pay for them in advance). */
 static int scan_lib_dirs(struct hs_tls *t, int pid)
 {
 	static const char *const dirs[] = {
@@ -1035,11 +1036,8 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec)
 	for (size_t i = 0; i < t->ntargets && !tg; i++)
 		if (t->targets[i].pid == pid)
 			tg = &t->targets[i];
-	if (!tg) {
-		if (!(tg = target_add(t, pid)))
-			return -ENOMEM;
-		exec = 1;
-	}
+	if (!tg && !(tg = target_add(t, pid)))
+		return -ENOMEM;
 	if (exec && (added = scan_lib_dirs(t, pid)) < 0)
 		return added;
 	return added + scan_target(t, tg);
