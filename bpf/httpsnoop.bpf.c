@@ -119,6 +119,8 @@ struct call_args {
 /* Where emit_data() is in a call's bytes. It lives in map memory, not in registers: values
  * loaded from memory are unknown to the verifier, so every iteration of the copy loop
  * verifies as one state instead of one per path taken so far. */
+#define HS_IOV_BATCH 4
+
 struct cursor {
 	u64 iov;		/* the buffer (iovcnt 0) or the iovec array */
 	u64 cur;		/* current buffer and bytes left in it */
@@ -128,6 +130,7 @@ struct cursor {
 	u32 idx;		/* next iovec */
 	u32 iovcnt;
 	u32 fill;		/* bytes gathered in data[] for the next record */
+	struct iovec v[HS_IOV_BATCH];	/* iovecs idx & ~(HS_IOV_BATCH - 1) on, read at once */
 };
 
 /* Scratch record: header + one chunk (and room to gather small iovecs), per CPU (too large
@@ -405,7 +408,19 @@ static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s3
 	h->cap = 0;
 	h->dir = 0;
 	h->source = HS_SRC_SYSCALL;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		/* 5.11+: four plain loads instead of the helper's string copy (a name being
+		 * changed at this moment may come out torn, as from /proc) */
+		const u32 *src = (const u32 *)bpf_get_current_task_btf()->comm;
+		u32 *dst = (u32 *)h->comm;
+
+		dst[0] = src[0];
+		dst[1] = src[1];
+		dst[2] = src[2];
+		dst[3] = src[3];
+	} else {
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+	}
 	h->family = st->family;
 	h->lport = st->lport;
 	h->rport = st->rport;
@@ -533,14 +548,22 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 		if (!c->left)
 			break;
 		if (!c->cur_len) {
-			struct iovec v = {};
+			u32 k = c->idx & (HS_IOV_BATCH - 1);
+			u64 m = c->iovcnt - c->idx;
+			struct iovec *v = &c->v[k];
 
-			if (c->idx >= c->iovcnt ||
-			    bpf_probe_read_user(&v, sizeof(v), (void *)(c->iov + c->idx * sizeof(v))))
+			if (c->idx >= c->iovcnt)
+				break;
+			/* a few iovecs per read: a writev of headers and body reads its array once */
+			asm volatile("" : "+r"(m));
+			if (m > HS_IOV_BATCH)
+				m = HS_IOV_BATCH;
+			if (!k && bpf_probe_read_user(c->v, m * sizeof(*v),
+						      (void *)(c->iov + c->idx * sizeof(*v))))
 				break;
 			c->idx++;
-			c->cur = (u64)v.iov_base;
-			c->cur_len = v.iov_len < c->left ? v.iov_len : c->left;
+			c->cur = (u64)v->iov_base;
+			c->cur_len = v->iov_len < c->left ? v->iov_len : c->left;
 			if (!c->cur_len)
 				continue;
 		}
@@ -614,6 +637,23 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 		emit_data(r, st, iov, cnt ? cnt : 1, ret);
 	} else if (a->kind == CALL_IOV) {
 		emit_data(r, st, a->buf, a->iovcnt ? a->iovcnt : 1, ret);
+	} else if (ret <= HS_CHUNK && ret <= max_capture) {
+		/* one buffer, one record: most calls, without the cursor's set-up */
+		u64 n = ret;
+		u8 dir = a->dir & 1;
+
+		asm volatile("" : "+r"(n));	/* bounds the register the copy uses */
+		if (n > HS_CHUNK)
+			return;
+		r->h.pos = st->pos[dir];
+		r->h.len = n;
+		if (bpf_probe_read_user(r->data, n, (void *)a->buf)) {
+			r->h.flags = HS_RF_UNCAPTURED;
+			submit(r, 0);
+		} else {
+			submit(r, n);
+		}
+		st->pos[dir] += n;
 	} else {
 		emit_data(r, st, a->buf, 0, ret);
 	}
