@@ -116,11 +116,11 @@ struct call_args {
 	u8 kind;
 };
 
+#define HS_IOV_BATCH 4	/* iovecs read at once */
+
 /* Where emit_data() is in a call's bytes. It lives in map memory, not in registers: values
  * loaded from memory are unknown to the verifier, so every iteration of the copy loop
  * verifies as one state instead of one per path taken so far. */
-#define HS_IOV_BATCH 4
-
 struct cursor {
 	u64 iov;		/* the buffer (iovcnt 0) or the iovec array */
 	u64 cur;		/* current buffer and bytes left in it */

@@ -59,9 +59,9 @@ int hs_tls_rescan(struct hs_tls *t);
 /* With a PID filter: looks at pid (a new target, or with exec set one that called execve)
  * and attaches to the TLS libraries it maps; after an execve also to those of the usual
  * library directories, which its loader has not mapped yet (hs_tls_open() does that for the
- * targets it is given). In every-process mode: pid has
- * just called execve; it is looked at now and a few more times in its first seconds
- * (hs_tls_look_again). Returns the number of new attachments or -errno. */
+ * targets it is given). In every-process mode: pid has just called execve; it is looked at
+ * now and a few more times in its first seconds (hs_tls_look_again). Returns the number of
+ * new attachments or -errno. */
 int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec);
 /* Every-process mode: the looks hs_tls_add_pid() left for later that are due. Returns the
  * ms until the next one, -1 when none waits. */
