@@ -378,6 +378,7 @@ static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 				sizeof(ci->tls_lib));
 	if (lib)
 		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
+	report_tls(a);	/* a library hooked in advance is told once it is seen in use */
 }
 
 /* A TLS connection ended with only its ciphertext seen: when its process has no hooked TLS

@@ -65,6 +65,7 @@ struct elf_entry {
 struct attachment {
 	uint64_t dev, ino;
 	int pid;
+	char path[256];			/* the file, as first attached */
 	int inherit;			/* through tracefs events: ev[i], inh[i] of links[i] */
 	size_t nlinks;
 	struct bpf_link *links[PLAN_MAX];
@@ -552,6 +553,7 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 	a = &t->atts[t->natts];
 	*a = (struct attachment){ .dev = e->dev, .ino = e->ino, .pid = pid,
 				  .inherit = pid > 0 && inherits(t, pid) };
+	snprintf(a->path, sizeof(a->path), "%s", path);
 	s->bss->openssl_attached = 1;
 	for (size_t i = 0; i < nplan; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
@@ -1204,10 +1206,24 @@ int hs_tls_hooked(const struct hs_tls *t, uint32_t pid)
 	return hooked_mapping(t, pid, -1, name, sizeof(name));
 }
 
+/* buf becomes name when it is of library impl and the first such, generic when another
+ * such name came before. */
+static void name_if_one(char *buf, size_t len, const char *name, int impl, const char *generic,
+			size_t *named)
+{
+	if (impl_of(name) != impl)
+		return;
+	if (!(*named)++)
+		snprintf(buf, len, "%s", name);
+	else if (strcmp(buf, name))
+		snprintf(buf, len, "%s", generic);
+}
+
 void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, int gnutls, char *buf, size_t len)
 {
 	int impl = gnutls ? IMPL_GNUTLS : IMPL_OPENSSL;
-	const char *generic = gnutls ? "gnutls" : "openssl";
+	const char *generic = gnutls ? "gnutls" : "openssl", *advance = NULL;
+	size_t named = 0;
 
 	/* a process may map both libraries: only a name of the library that was called */
 	for (size_t i = 0; i < t->ntargets; i++)
@@ -1221,17 +1237,27 @@ void hs_tls_lib_name(struct hs_tls *t, uint32_t pid, int gnutls, char *buf, size
 			snprintf(buf, len, "%s", t->names[i].name);
 			return;
 		}
-	/* the process may be gone already: with one such library hooked, it is that one */
+	/* the process may be gone already: with one such library hooked, it is that one; or
+	 * the one such file hooked for it in advance (a program it ran, done before a look,
+	 * which is then told as hooked) */
 	snprintf(buf, len, "%s", generic);
-	for (size_t i = 0, named = 0; i < t->ntargets; i++) {
-		if (t->targets[i].state != HS_TLS_HOOKED || impl_of(t->targets[i].lib) != impl)
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (t->targets[i].state == HS_TLS_HOOKED)
+			name_if_one(buf, len, t->targets[i].lib, impl, generic, &named);
+	for (size_t i = 0; i < t->natts && !(named && !advance); i++) {
+		char n[32];
+
+		if (t->atts[i].pid != (int)pid || impl_of(t->atts[i].path) != impl)
 			continue;
-		if (!named++)
-			snprintf(buf, len, "%s", t->targets[i].lib);
-		else if (strcmp(buf, t->targets[i].lib))
-			snprintf(buf, len, "%s", generic);
+		lib_name(t->atts[i].path, n, sizeof(n));
+		name_if_one(buf, len, n, impl, generic, &named);
+		advance = t->atts[i].path;
 	}
-	hooked_mapping(t, pid, impl, buf, len);
+	if (hooked_mapping(t, pid, impl, buf, len) != 1 && advance && named == 1)
+		for (size_t i = 0; i < t->ntargets; i++)
+			if (t->targets[i].pid == pid && t->targets[i].state != HS_TLS_GONE &&
+			    !(t->targets[i].told & 1u << impl))
+				target_set(&t->targets[i], HS_TLS_HOOKED, buf, advance, "");
 	name_set(t, pid, buf);
 }
 
