@@ -665,6 +665,7 @@ static __always_inline struct ssl_thread *openssl_thread(u64 id);
 static __always_inline void openssl_thread_exit(u64 id);
 static __always_inline bool openssl_in_call(const struct ssl_thread *t);
 static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
+static __always_inline bool openssl_on_sock(const struct ssl_thread *t, u64 sk);
 static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
 					       struct sock_state *st, u8 dir);
 
@@ -812,6 +813,10 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 		unix_eof(sk);
 	t = openssl_thread(id);
 	if (ret <= 0 && !openssl_in_call(t))
+		return 0;
+	/* the TLS library's ciphertext on the socket its call already uses: no need to know
+	 * which system call this is */
+	if (openssl_on_sock(t, sk))
 		return 0;
 	if (!current_syscall(arg))
 		return 0;

@@ -208,6 +208,12 @@ static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd)
 	return t && t->in_call && t->fd == fd;
 }
 
+/* The same for the socket's struct sock, known when the socket hooks fire. */
+static __always_inline bool openssl_on_sock(const struct ssl_thread *t, u64 sk)
+{
+	return t && t->in_call && t->sock == sk;
+}
+
 /* A fresh SSL state for a thread that has none. */
 static __always_inline struct ssl_thread *openssl_thread_new(u64 id)
 {
