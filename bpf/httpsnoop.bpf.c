@@ -393,32 +393,35 @@ static __always_inline struct sock_state *sock_of(s32 fd, u64 *sock, bool fresh)
 static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s32 fd,
 					const struct sock_state *st)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-
 	h->type = type;
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_ns();
 	h->sock = sock;
 	h->pos = 0;
 	h->cgroup_id = st->cgroup_id;
-	h->pid = pid_tgid >> 32;
-	h->tid = (u32)pid_tgid;
 	h->fd = fd;
 	h->len = 0;
 	h->cap = 0;
 	h->dir = 0;
 	h->source = HS_SRC_SYSCALL;
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		/* 5.11+: four plain loads instead of the helper's string copy (a name being
-		 * changed at this moment may come out torn, as from /proc) */
-		const u32 *src = (const u32 *)bpf_get_current_task_btf()->comm;
+		/* 5.11+: plain loads instead of two more helper calls, and of the helper's string
+		 * copy (a name being changed at this moment may come out torn, as from /proc) */
+		struct task_struct *task = bpf_get_current_task_btf();
+		const u32 *src = (const u32 *)task->comm;
 		u32 *dst = (u32 *)h->comm;
 
+		h->pid = task->tgid;
+		h->tid = task->pid;
 		dst[0] = src[0];
 		dst[1] = src[1];
 		dst[2] = src[2];
 		dst[3] = src[3];
 	} else {
+		u64 pid_tgid = bpf_get_current_pid_tgid();
+
+		h->pid = pid_tgid >> 32;
+		h->tid = (u32)pid_tgid;
 		bpf_get_current_comm(h->comm, sizeof(h->comm));
 	}
 	h->family = st->family;
@@ -677,19 +680,24 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
  * no padding). */
 #define HS_THREAD_SIZE 16384
 
+/* x86-64: arguments in di, si, dx, r10; the call's number in orig_ax. regs is a typed
+ * pointer: plain loads. */
+static __always_inline void regs_args(const struct pt_regs *regs, u64 arg[5])
+{
+	arg[0] = regs->di;
+	arg[1] = regs->si;
+	arg[2] = regs->dx;
+	arg[3] = regs->r10;
+	arg[4] = regs->orig_ax;
+}
+
 static __always_inline bool syscall_args(u64 arg[5])
 {
 	struct pt_regs *regs;
 	u64 v[9];
 
-	/* x86-64: arguments in di, si, dx, r10; the call's number in orig_ax */
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
-		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-		arg[0] = regs->di;	/* a typed pointer: plain loads */
-		arg[1] = regs->si;
-		arg[2] = regs->dx;
-		arg[3] = regs->r10;
-		arg[4] = regs->orig_ax;
+		regs_args((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), arg);
 		return true;
 	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -787,11 +795,12 @@ enum {
 /* The current system call's number and arguments, seen from a tracepoint inside it (6.5+
  * only, so typed pointers). Kernel threads and io_uring workers make no system call: their
  * saved registers are zero or copied from the task that started them. */
-static __always_inline bool current_syscall(u64 arg[5])
+static __always_inline bool current_syscall(struct task_struct *task, u64 arg[5])
 {
-	if (bpf_get_current_task_btf()->flags & (PF_IO_WORKER | PF_KTHREAD))
+	if (task->flags & (PF_IO_WORKER | PF_KTHREAD))
 		return false;
-	return syscall_args(arg);
+	regs_args((struct pt_regs *)bpf_task_pt_regs(task), arg);
+	return true;
 }
 
 /* Linux 6.5+: the socket layer's own tracepoints, which name the socket, fire for every
@@ -800,7 +809,8 @@ static __always_inline bool current_syscall(u64 arg[5])
  * of every process. */
 static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 {
-	u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	u64 id = (u64)task->tgid << 32 | (u32)task->pid;	/* one helper call instead of two */
 	struct ssl_thread *t;
 	struct sock_state *st;
 	u64 arg[5];
@@ -818,7 +828,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	 * which system call this is */
 	if (openssl_on_sock(t, sk))
 		return 0;
-	if (!current_syscall(arg))
+	if (!current_syscall(task, arg))
 		return 0;
 	switch (arg[4]) {
 	case NR_READ: case NR_RECVFROM:	kind = CALL_BUF; in = true; break;
@@ -1075,7 +1085,7 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (newstate != TCP_SYN_SENT && newstate != TCP_SYN_RECV)
 		return 0;
 	bpf_map_delete_elem(&socks, &sock);
-	if (newstate != TCP_SYN_SENT || !traced(id) || !current_syscall(arg) ||
+	if (newstate != TCP_SYN_SENT || !traced(id) || !current_syscall(bpf_get_current_task_btf(), arg) ||
 	    arg[4] != NR_CONNECT)
 		return 0;
 	/* no state is kept: the kernel picks the local port (and an IPv6 socket's mapped IPv4
