@@ -126,6 +126,7 @@ struct cursor {
 	u64 cur;		/* current buffer and bytes left in it */
 	u64 cur_len;
 	u64 left;		/* bytes of the call not yet emitted */
+	u64 pos;		/* the socket's position of the next of them */
 	u32 budget;		/* bytes that may still be copied */
 	u32 idx;		/* next iovec */
 	u32 iovcnt;
@@ -512,37 +513,58 @@ static __always_inline void unix_eof(u64 sock)
 	bpf_map_delete_elem(&socks, &sock);
 }
 
-/* Send the fill bytes gathered in r->data as one DATA record. */
-static __always_inline void flush_data(struct rec_buf *r, struct sock_state *st, u8 dir)
+/* Send the bytes gathered in the scratch record's data[] as one DATA record, then, when
+ * skipped is not 0, one record that stands for that many bytes not captured. A global
+ * function: the verifier walks it once, not at every place the copy loop calls it. */
+__noinline int flush_data(u64 skipped)
 {
-	u32 fill = r->c.fill;
+	u32 zero = 0;
+	struct rec_buf *r = bpf_map_lookup_elem(&scratch, &zero);
+	struct cursor *c;
 
-	if (!fill)
-		return;
-	r->h.flags = 0;
-	r->h.pos = st->pos[dir];
-	r->h.len = fill;
-	submit(r, fill);
-	st->pos[dir] += fill;
-	r->c.fill = 0;
+	if (!r)
+		return 0;
+	c = &r->c;
+	if (c->fill) {
+		r->h.flags = 0;
+		r->h.pos = c->pos;
+		r->h.len = c->fill;
+		submit(r, c->fill);
+		c->pos += c->fill;
+		c->fill = 0;
+	}
+	if (skipped) {
+		r->h.flags = HS_RF_UNCAPTURED;
+		r->h.pos = c->pos;
+		r->h.len = skipped;
+		submit(r, 0);
+		c->pos += skipped;
+	}
+	return 0;
 }
 
-/* Emit the ret bytes of a finished call as DATA records of up to HS_CHUNK bytes each.
- * The bytes are in one buffer at iov (iovcnt 0) or in an iovec array; small iovecs share a
- * record (a response's headers and body are one record, not two). At most max_capture bytes
- * are copied and one last record stands for the rest. Positions advance for every byte, so
- * user space sees exactly what was not captured. One flat loop keeps the verifier's work
- * small: an iteration copies one chunk, starting on the next iovec when it needs to. */
-static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 iov, u32 iovcnt,
-				 u64 left)
+/* Emit the left bytes of a finished call, from position r->h.pos on, as DATA records of up
+ * to HS_CHUNK bytes each; the caller advances the socket's position by left. The bytes are
+ * in one buffer at iov (iovcnt 0) or in an iovec array; small iovecs share a record (a
+ * response's headers and body are one record, not two). At most max_capture bytes are copied
+ * and one last record stands for the rest, so user space sees exactly what was not captured.
+ * One flat loop keeps the verifier's work small: an iteration copies one chunk, starting on
+ * the next iovec when it needs to. A global function with scalar arguments (5.6+): it is
+ * verified once per program, not once per call site and caller's state. */
+__noinline int emit_data(u64 iov, u32 iovcnt, u64 left)
 {
-	struct cursor *c = &r->c;
-	u8 dir = r->h.dir & 1;
+	u32 zero = 0;
+	struct rec_buf *r = bpf_map_lookup_elem(&scratch, &zero);
+	struct cursor *c;
 
+	if (!r)
+		return 0;
+	c = &r->c;
 	c->iov = iov;
 	c->cur = iov;
 	c->cur_len = iovcnt ? 0 : left;
 	c->left = left;
+	c->pos = r->h.pos;
 	c->budget = max_capture;
 	c->idx = 0;
 	c->iovcnt = iovcnt;
@@ -573,7 +595,7 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 		/* data[] is HS_CHUNK / 2 longer than a record: more bytes join a record only while
 		 * it holds less than that, so the verifier can see every copy fits */
 		if (c->fill >= HS_CHUNK / 2)
-			flush_data(r, st, dir);
+			flush_data(0);
 		u32 off = c->fill & (HS_CHUNK / 2 - 1);
 		u64 n = c->cur_len;
 
@@ -583,31 +605,20 @@ static __noinline void emit_data(struct rec_buf *r, struct sock_state *st, u64 i
 			n = c->budget;
 		if (n == 0 || n > HS_CHUNK)
 			break;
-		if (bpf_probe_read_user(r->data + off, n, (void *)c->cur)) {
-			flush_data(r, st, dir);
-			r->h.flags = HS_RF_UNCAPTURED;
-			r->h.pos = st->pos[dir];
-			r->h.len = n;
-			submit(r, 0);
-			st->pos[dir] += n;
-		} else {
+		if (bpf_probe_read_user(r->data + off, n, (void *)c->cur))
+			flush_data(n);
+		else
 			c->fill = off + n;
-		}
 		c->cur += n;
 		c->cur_len -= n;
 		c->left -= n;
 		c->budget -= n;
 	}
-	flush_data(r, st, dir);
-	if (c->left) {
-		/* beyond the capture budget or the iovecs followed: one record for the rest */
-		r->h.flags = HS_RF_UNCAPTURED;
-		r->h.pos = st->pos[dir];
-		r->h.len = c->left;
-		submit(r, 0);
+	/* beyond the capture budget or the iovecs followed: one record for the rest */
+	flush_data(c->left);
+	if (c->left)
 		count(HS_CNT_SNAPPED_BYTES, c->left);
-		st->pos[dir] += c->left;
-	}
+	return 0;
 }
 
 /* Emit ret bytes of a finished call as records of the given source. */
@@ -616,6 +627,7 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 {
 	struct rec_buf *r;
 	u32 zero = 0;
+	u8 dir = a->dir & 1;
 
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
@@ -623,32 +635,30 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd, st);
 	r->h.dir = a->dir;
 	r->h.source = source;
+	r->h.pos = st->pos[dir];
+	st->pos[dir] += ret;	/* every byte of the call, captured or not */
 
 	if (a->kind == CALL_SENDFILE || a->kind == CALL_DISCARD) {
 		/* bytes that were never in the caller's buffer */
 		r->h.flags = HS_RF_UNCAPTURED | (a->kind == CALL_SENDFILE ? HS_RF_SENDFILE : 0);
-		r->h.pos = st->pos[a->dir & 1];
 		r->h.len = ret;
 		submit(r, 0);
-		st->pos[a->dir & 1] += ret;
 	} else if (a->kind == CALL_MSG) {
 		struct user_msghdr *m = (struct user_msghdr *)a->buf;
 		u64 iov = 0, cnt = 0;
 
 		bpf_probe_read_user(&iov, sizeof(iov), &m->msg_iov);
 		bpf_probe_read_user(&cnt, sizeof(cnt), &m->msg_iovlen);
-		emit_data(r, st, iov, cnt ? cnt : 1, ret);
+		emit_data(iov, cnt ? cnt : 1, ret);
 	} else if (a->kind == CALL_IOV) {
-		emit_data(r, st, a->buf, a->iovcnt ? a->iovcnt : 1, ret);
+		emit_data(a->buf, a->iovcnt ? a->iovcnt : 1, ret);
 	} else if (ret <= HS_CHUNK && ret <= max_capture) {
 		/* one buffer, one record: most calls, without the cursor's set-up */
 		u64 n = ret;
-		u8 dir = a->dir & 1;
 
 		asm volatile("" : "+r"(n));	/* bounds the register the copy uses */
 		if (n > HS_CHUNK)
 			return;
-		r->h.pos = st->pos[dir];
 		r->h.len = n;
 		if (bpf_probe_read_user(r->data, n, (void *)a->buf)) {
 			r->h.flags = HS_RF_UNCAPTURED;
@@ -656,9 +666,8 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 		} else {
 			submit(r, n);
 		}
-		st->pos[dir] += n;
 	} else {
-		emit_data(r, st, a->buf, 0, ret);
+		emit_data(a->buf, 0, ret);
 	}
 }
 
