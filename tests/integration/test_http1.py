@@ -349,6 +349,10 @@ while True:
             parts = [b"%d," % i for i in range(int(target[8:]))]
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % sum(map(len, parts))
             assert os.writev(c.fileno(), [hdr] + parts) == len(hdr) + sum(map(len, parts))
+        elif target.startswith(b"/one-send/"):	# headers and body in one blocking send()
+            body = bytes(i % 251 for i in range(int(target[10:])))
+            hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+            assert c.send(hdr + body) == len(hdr) + len(body)
         elif target.startswith(b"/splice/"):
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % int(target[8:])
             c.sendall(hdr)
@@ -400,6 +404,35 @@ def test_spliced_bytes_are_counted_not_captured():
         assert not e["flags"]["incomplete"], e
     assert len(ex) == 5, ex
     assert "120000 bytes not captured" in s.stderr, s.stderr
+
+
+def test_call_beyond_the_copy_budget():
+    # one system call copies at most 2 MiB: the rest of a bigger send is counted as not
+    # captured at once (the response is complete though it is the connection's last bytes),
+    # the response keeps its size, and the exchanges around it on the connection decode
+    port = free_port()
+    srv = Proc([sys.executable, "-c", RAW_PEER, str(port)])
+    wait_port(port)
+    s = Snoop("-p", srv.pid, "-s", "0")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for path in ("/one-send/3000000", "/next", "/one-send/3000000"):
+        conn.request("GET", path)
+        assert len(conn.getresponse().read()) == (20 if path == "/next" else 3000000)
+    conn.close()
+    ex = s.stop()
+    srv.stop()
+    bigs = find(ex, method="GET", target="/one-send/3000000", status=200)
+    assert len(bigs) == 2, ex
+    hdr = len(b"HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n")
+    for big in bigs:
+        body = big["response"]["body"]
+        assert body["size"] == 3000000, body.get("size")
+        assert body["captured"] == (2 << 20) - hdr, body.get("captured")
+        assert base64.b64decode(body["base64"]) == bytes(i % 251 for i in range(body["captured"]))
+        assert big["flags"]["gap"] and not big["flags"]["incomplete"], big["flags"]
+    nxt = one(ex, method="GET", target="/next", status=200)
+    assert nxt["response"]["body"]["text"] == "/next after 0 bytes\n", nxt
+    assert f" {2 * (hdr + 3000000 - (2 << 20))} bytes not captured" in s.stderr, s.stderr
 
 
 HAPROXY_SPLICE_CFG = """
