@@ -150,6 +150,14 @@ struct {
 	__type(value, struct rec_buf);
 } scratch SEC(".maps");
 
+/* This CPU's scratch record. */
+static __always_inline struct rec_buf *scratch_rec(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
 static __always_inline void count(u32 which, u64 n)
 {
 	u64 *c = bpf_map_lookup_elem(&counters, &which);
@@ -481,10 +489,8 @@ static __always_inline u16 unix_name(struct sock *sk, char *buf)
 static __noinline void unix_open(struct sock *sk, struct sock_state *st, s32 fd)
 {
 	struct hs_unix_names *n;
-	struct rec_buf *r;
-	u32 zero = 0;
+	struct rec_buf *r = scratch_rec();
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return;
 	fill_header(&r->h, HS_REC_OPEN, (u64)sk, fd, st);
@@ -518,8 +524,7 @@ static __always_inline void unix_eof(u64 sock)
  * function: the verifier walks it once, not at every place the copy loop calls it. */
 __noinline int flush_data(u64 skipped)
 {
-	u32 zero = 0;
-	struct rec_buf *r = bpf_map_lookup_elem(&scratch, &zero);
+	struct rec_buf *r = scratch_rec();
 	struct cursor *c;
 
 	if (!r)
@@ -553,8 +558,7 @@ __noinline int flush_data(u64 skipped)
  * verified once per program, not once per call site and caller's state. */
 __noinline int emit_data(u64 iov, u32 iovcnt, u64 left)
 {
-	u32 zero = 0;
-	struct rec_buf *r = bpf_map_lookup_elem(&scratch, &zero);
+	struct rec_buf *r = scratch_rec();
 	struct cursor *c;
 
 	if (!r)
@@ -625,11 +629,9 @@ __noinline int emit_data(u64 iov, u32 iovcnt, u64 left)
 static __always_inline void emit_call(struct call_args *a, struct sock_state *st, long ret,
 				      u8 source)
 {
-	struct rec_buf *r;
-	u32 zero = 0;
+	struct rec_buf *r = scratch_rec();
 	u8 dir = a->dir & 1;
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return;
 	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd, st);
@@ -994,10 +996,8 @@ int exit_splice(struct trace_event_raw_sys_exit *ctx)
 static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 					const struct sock_state *st)
 {
-	struct rec_buf *r;
-	u32 zero = 0;
+	struct rec_buf *r = scratch_rec();
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return;
 	fill_header(&r->h, type, sock, fd, st);
@@ -1107,10 +1107,8 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 /* A lifecycle record of the current task with no socket (EXIT, FORK). */
 static __always_inline void emit_task(u32 type, u64 id, u32 tid, u32 flags)
 {
-	struct rec_buf *r;
-	u32 zero = 0;
+	struct rec_buf *r = scratch_rec();
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return;
 	__builtin_memset(&r->h, 0, sizeof(r->h));

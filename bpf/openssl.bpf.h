@@ -142,11 +142,9 @@ static __always_inline void ossl_remember(u64 ssl, u32 tgid, s32 fd, u64 sock)
 static __noinline void ossl_emit_pending(struct ssl_pending *p, s32 fd, u64 sock,
 					 struct sock_state *st)
 {
-	struct rec_buf *r;
-	u32 zero = 0;
+	struct rec_buf *r = scratch_rec();
 	u64 n = p->len;
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r || !st)
 		return;
 	sock_set_tls(st);
