@@ -78,6 +78,8 @@ struct hs_http1 {
 	unsigned nqueued;
 	int stopped;			/* 0, HS_HTTP1_UPGRADE_H2 or HS_HTTP1_STOPPED */
 	int nomem;
+	unsigned unanswered_lost;	/* unclaimed requests evicted: their responses, still to
+					 * come, must not be paired with the requests after them */
 };
 
 /* Methods accepted where a stream is not yet in sync (RFC 9110 9.3, RFC 5789, WebDAV). */
@@ -265,13 +267,14 @@ static int64_t parse_clen(const char *v, size_t n)
 
 	for (;;) {
 		int64_t x = 0;
-		size_t digits = 0;
+		size_t digits = 0, sig = 0;
 
 		while (i < n && is_ows(v[i]))
 			i++;
 		while (i < n && is_digit(v[i])) {
-			if (++digits > 18)
+			if ((x || v[i] != '0') && ++sig > 18)
 				return -2;
+			digits++;
 			x = x * 10 + (v[i++] - '0');
 		}
 		if (!digits || (val >= 0 && x != val))
@@ -395,6 +398,8 @@ static void evict(struct hs_http1 *d)
 			pick = e;
 	if (!pick)
 		return;
+	if (!pick->claimed)
+		d->unanswered_lost++;
 	unlink_entry(d, pick);
 	emit_entry(d, pick);
 }
@@ -422,6 +427,11 @@ static struct entry *new_entry(struct hs_http1 *d)
 /* The oldest request no response has been matched to yet. */
 static struct entry *claim(struct hs_http1 *d)
 {
+	if (d->unanswered_lost) {
+		/* this response answers a request evicted from the queue */
+		d->unanswered_lost--;
+		return NULL;
+	}
 	for (struct entry *e = d->head; e; e = e->next) {
 		if (!e->claimed) {
 			e->claimed = 1;
@@ -538,11 +548,34 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	} else {
 		m->status = sl->status;
 		set_str(d, &m->reason, sl->reason, sl->rlen);
+		/* reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 4) */
+		for (size_t i = 0; i < sl->rlen; i++)
+			if (((uint8_t)sl->reason[i] < 0x20 && sl->reason[i] != '\t') ||
+			    sl->reason[i] == 0x7f)
+				m->flags |= HS_MSG_INVALID;
 		if (!s->ent)	/* already set after a 1xx interim response */
 			s->ent = claim(d);
 	}
 	if (raw > d->lim->max_header_bytes)
 		fail(d, s, HS_MSG_HDRS_CUT | HS_MSG_INVALID);
+}
+
+/* A request line with a method no table knows, accepted on the first line of a stream only:
+ * the method in the usual form of one (upper case letters, digits, '-', '_'), so that the
+ * tail of a body seen mid-connection does not pass for one. */
+static int first_line_request(const char *l, size_t len, enum kind want, struct startline *sl)
+{
+	if (want == K_RESP || !classify(l, len, K_REQ, 0, sl))
+		return 0;
+	if (sl->method[0] < 'A' || sl->method[0] > 'Z')
+		return 0;
+	for (size_t i = 0; i < sl->mlen; i++) {
+		char ch = sl->method[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || is_digit(ch) || ch == '-' || ch == '_'))
+			return 0;
+	}
+	return 1;
 }
 
 static void start_line(struct hs_http1 *d, struct dir *s, const char *l, size_t len,
@@ -561,6 +594,13 @@ static void start_line(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 		}
 	}
 	c = find_start(l, len, s->role);
+	if (c < 0 && !s->synced && !s->skipped && first_line_request(l, len, s->role, &sl)) {
+		/* the first line this stream shows, with an extension method (PURGE, QUERY) */
+		begin(d, s, &sl, raw, lts, ts);
+		return;
+	}
+	if (!len && !s->synced && !s->skipped)
+		return;		/* empty lines before the first request line (RFC 9112 2.2) */
 	if (c >= 0 && classify(l + c, len - c, s->role, 0, &sl)) {
 		s->skipped += c;
 		/* inside a buffered line the start line most likely came with this feed */
@@ -739,10 +779,11 @@ static int hexval(int c)
 static void chunk_size(struct hs_http1 *d, struct dir *s, const char *l, size_t len)
 {
 	uint64_t v = 0;
-	size_t i = 0;
+	size_t i = 0, sig = 0;
 
 	while (i < len && hexval(l[i]) >= 0) {
-		if (i >= 15) {
+		/* leading zeros are valid (1*HEXDIG): only significant digits can overflow */
+		if ((v || l[i] != '0') && ++sig > 15) {
 			fail(d, s, HS_MSG_INVALID);
 			return;
 		}
@@ -855,8 +896,32 @@ static void resync_add(struct hs_http1 *d, struct dir *s, const uint8_t *p, size
 }
 
 /* A partial line grew past the header section limit. */
-static void overflow(struct hs_http1 *d, struct dir *s)
+static void overflow(struct hs_http1 *d, struct dir *s, const uint8_t *p, size_t n, uint64_t ts)
 {
+	if (s->state == ST_START && s->role != K_ANY) {
+		/* in sync, so this is the start line of the next message: keep its place */
+		struct startline sl = { .kind = s->role, .method = "", .target = "", .reason = "" };
+		const uint8_t *line = s->blen ? s->buf : p;
+		size_t llen = s->blen ? s->blen : n;
+		const uint8_t *sp = memchr(line, ' ', llen);
+
+		if (sp && s->role == K_REQ && sp > line) {
+			sl.method = (const char *)line;
+			sl.mlen = sp - line;
+			for (size_t i = 0; i < sl.mlen; i++)
+				if (!is_tchar(sl.method[i]))
+					sl.mlen = 0;
+		}
+		begin(d, s, &sl, 0, s->blen ? s->line_ts : ts, ts);
+		if (s->in_msg && s->kind == K_REQ) {
+			free(s->cur.target);	/* not seen whole: shown as "-" */
+			s->cur.target = NULL;
+		}
+		s->blen = 0;
+		fail(d, s, HS_MSG_HDRS_CUT | HS_MSG_INVALID);
+		s->state = ST_DISCARD;
+		return;
+	}
 	if (s->state == ST_START) {
 		s->skipped += s->blen;
 		s->blen = 0;
@@ -902,7 +967,7 @@ static size_t step_line(struct hs_http1 *d, struct dir *s, const uint8_t *p, siz
 		if (s->state == ST_HEADERS || s->state == ST_TRAILERS)
 			room = max > s->hdr_bytes ? max - s->hdr_bytes : 0;
 		if (s->blen + take > room) {
-			overflow(d, s);
+			overflow(d, s, p, take, ts);
 			return 0;
 		}
 		if (!nl || s->blen) {
@@ -998,6 +1063,38 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 	return d->nomem ? -ENOMEM : 0;
 }
 
+/* In sync between messages, bytes were not captured: a message started in them. Records it,
+ * not decoded, in its place in the queue; returns whether it did. */
+static int gap_message(struct hs_http1 *d, struct dir *s, uint64_t ts)
+{
+	struct entry *e;
+	struct hs_message *m;
+
+	if (s->role == K_REQ) {
+		if (!(e = new_entry(d)))
+			return 0;
+		m = &e->req;
+		e->req_done = 1;
+		e->req_skipped = s->skipped;
+	} else if (s->role == K_RESP) {
+		e = s->ent ? s->ent : claim(d);	/* a final response after a 1xx, or the next */
+		s->ent = NULL;
+		if (!e)
+			return 0;
+		e->claimed = 1;
+		m = &e->resp;
+		e->resp_done = 1;
+		e->resp_skipped = s->skipped;
+	} else {
+		return 0;
+	}
+	m->flags = HS_MSG_PRESENT | HS_MSG_GAP | HS_MSG_INVALID;
+	m->ts_first = m->ts_last = ts;
+	s->skipped = 0;
+	emit_ready(d);
+	return 1;
+}
+
 static void gap_dir(struct hs_http1 *d, struct dir *s, uint64_t len, uint64_t ts)
 {
 	uint64_t take;
@@ -1036,6 +1133,11 @@ static void gap_dir(struct hs_http1 *d, struct dir *s, uint64_t len, uint64_t ts
 		s->blen = 0;
 		s->cur.ts_last = ts;
 		fail(d, s, HS_MSG_GAP | HS_MSG_INVALID);
+	} else if (s->state == ST_START && !s->blen && gap_message(d, s, ts)) {
+		/* the bytes not captured began the next message: it holds its place in the
+		 * pairing, so the responses that follow still answer the right requests */
+		s->state = ST_RESYNC;
+		return;
 	}
 	s->skipped += s->blen + len;
 	s->blen = 0;

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -353,6 +354,14 @@ while True:
             body = bytes(i % 251 for i in range(int(target[10:])))
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
             assert c.send(hdr + body) == len(hdr) + len(body)
+        elif target.startswith(b"/sendfile/"):	# the whole response, headers too, from a file
+            body = bytes(i % 251 for i in range(int(target[10:])))
+            with open(sys.argv[3], "wb") as f:
+                f.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            with open(sys.argv[3], "rb") as f:
+                n, off = os.fstat(f.fileno()).st_size, 0
+                while off < n:
+                    off += os.sendfile(c.fileno(), f.fileno(), off, n - off)
         elif target.startswith(b"/splice/"):
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % int(target[8:])
             c.sendall(hdr)
@@ -433,6 +442,33 @@ def test_call_beyond_the_copy_budget():
     nxt = one(ex, method="GET", target="/next", status=200)
     assert nxt["response"]["body"]["text"] == "/next after 0 bytes\n", nxt
     assert f" {2 * (hdr + 3000000 - (2 << 20))} bytes not captured" in s.stderr, s.stderr
+
+
+def test_response_never_captured_keeps_its_place():
+    # a response sent whole, status line too, with sendfile() passes through no captured
+    # call: it shows as a response not decoded, with the gap, and the responses after it on
+    # the connection are still paired with their own requests
+    port = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        srv = Proc([sys.executable, "-c", RAW_PEER, str(port), "server", os.path.join(d, "r")])
+        wait_port(port)
+        s = Snoop("-p", srv.pid, "-s", "0")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for path in ("/a", "/sendfile/100", "/c", "/d"):
+            conn.request("GET", path)
+            conn.getresponse().read()
+        conn.close()
+        ex = s.stop()
+        srv.stop()
+    assert len(ex) == 4, ex
+    sf = one(ex, method="GET", target="/sendfile/100")
+    assert sf["response"]["status"] is None and sf["flags"]["invalid_response"], sf
+    assert sf["flags"]["gap"], sf["flags"]
+    for path in ("/a", "/c", "/d"):
+        e = one(ex, method="GET", target=path, status=200)
+        assert e["response"]["body"]["text"] == f"{path} after 0 bytes\n", e
+    hdr = len(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+    assert f" {hdr + 100} bytes not captured" in s.stderr, s.stderr
 
 
 HAPROXY_SPLICE_CFG = """

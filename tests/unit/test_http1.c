@@ -864,12 +864,83 @@ static void test_queue_bound(void)
 	CHECK_STR(r.ex[5].req.target, "/5");
 	CHECK_INT(r.ex[0].flags, HS_EX_NO_RESPONSE);
 	feed(d, &r, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, 2);
+	/* that response answers /0, given up: it must not be paired with /6 */
 	CHECK_INT(r.n, 7);
-	CHECK_STR(r.ex[6].req.target, "/6");
-	CHECK_INT(r.ex[6].flags, 0);
+	CHECK_INT(r.ex[6].flags, HS_EX_NO_REQUEST);
+	for (int i = 1; i < 70; i++)
+		feed(d, &r, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, 2);
+	CHECK_INT(r.n, 76);
+	CHECK_INT(r.ex[11].flags, HS_EX_NO_REQUEST);	/* the answer to /5 */
+	CHECK_STR(r.ex[12].req.target, "/6");
+	CHECK_INT(r.ex[12].flags, 0);
+	CHECK_STR(r.ex[75].req.target, "/69");
+	CHECK_INT(r.ex[75].flags, 0);
 	hs_http1_flush(d, 3);
-	CHECK_INT(r.n, 70);
-	CHECK_STR(r.ex[69].req.target, "/69");
+	CHECK_INT(r.n, 76);
+	hs_http1_free(d);
+	free_run(&r);
+}
+
+/* Pairing and framing cases found by tracing real traffic. */
+static void test_found(void)
+{
+	static struct run r;
+	struct hs_limits lim = HS_LIMITS_DEFAULT;
+	struct hs_http1 *d;
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+	/* an extension method on the first request of a connection */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 0, "PURGE /x HTTP/1.1\r\nHost: h\r\n\r\n", 30, 1);
+	feed(d, &r, 1, ok, sizeof(ok) - 1, 2);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.ex[0].req.method, "PURGE");
+	CHECK_INT(r.ex[0].flags, 0);
+	hs_http1_free(d);
+	free_run(&r);
+
+	/* ... but not the tail of a body seen mid-connection */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 0, "abcPUT /x HTTP/1.1\r\n\r\n", 22, 1);
+	feed(d, &r, 1, ok, sizeof(ok) - 1, 2);
+	CHECK_INT(r.n, 1);
+	CHECK_STR(r.ex[0].req.method, "PUT");
+	CHECK_INT(r.ex[0].skipped, 3);
+	hs_http1_free(d);
+	free_run(&r);
+
+	/* chunk sizes with leading zeros (1*HEXDIG) */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 0, "GET / HTTP/1.1\r\n\r\n", 18, 1);
+	{
+		static const char c[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+					"0000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n";
+
+		feed(d, &r, 1, c, sizeof(c) - 1, 2);
+	}
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ex[0].resp.flags & HS_MSG_INVALID, 0);
+	CHECK_INT(r.ex[0].resp.body_size, 5);
+	hs_http1_free(d);
+	free_run(&r);
+
+	/* a response not captured at all (sendfile, lost records) keeps its place */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 0, "GET /a HTTP/1.1\r\n\r\n", 19, 1);
+	feed(d, &r, 1, ok, sizeof(ok) - 1, 2);
+	feed(d, &r, 0, "GET /b HTTP/1.1\r\n\r\n", 19, 3);
+	hs_http1_gap(d, 1, 38, 4);
+	feed(d, &r, 0, "GET /c HTTP/1.1\r\n\r\n", 19, 5);
+	feed(d, &r, 1, "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n", 39, 6);
+	CHECK_INT(r.n, 3);
+	CHECK_STR(r.ex[1].req.target, "/b");
+	CHECK_INT(r.ex[1].resp.flags & HS_MSG_GAP, HS_MSG_GAP);
+	CHECK_STR(r.ex[2].req.target, "/c");
+	CHECK_INT(r.ex[2].resp.status, 404);
 	hs_http1_free(d);
 	free_run(&r);
 }
@@ -1034,6 +1105,7 @@ int main(void)
 	hs_http1_free(NULL);
 	run_table();
 	test_queue_bound();
+	test_found();
 	test_detect();
 	test_streaming();
 	test_garbage();
