@@ -881,6 +881,9 @@ static void test_queue_bound(void)
 	free_run(&r);
 }
 
+/* a string literal, without its terminating NUL */
+#define FEED_LIT(dir, lit, ts) feed(d, &r, dir, lit, sizeof(lit) - 1, ts)
+
 /* Pairing and framing cases found by tracing real traffic. */
 static void test_found(void)
 {
@@ -908,6 +911,38 @@ static void test_found(void)
 	CHECK_INT(r.n, 1);
 	CHECK_STR(r.ex[0].req.method, "PUT");
 	CHECK_INT(r.ex[0].skipped, 3);
+	hs_http1_free(d);
+	free_run(&r);
+
+	/* a request line longer than the header limit keeps its place and its method; empty
+	 * lines before the first request are not skipped bytes; a control byte in a reason
+	 * phrase makes the response invalid */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	FEED_LIT(0, "\r\nGET /a HTTP/1.1\r\n\r\n", 1);
+	{
+		static char big[70000];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "GET /", 5);
+		feed(d, &r, 0, big, sizeof(big), 2);
+		FEED_LIT(0, " HTTP/1.1\r\nHost: x\r\n\r\n", 2);
+	}
+	FEED_LIT(0, "GET /c HTTP/1.1\r\n\r\n", 3);
+	FEED_LIT(1, "HTTP/1.1 200 O\0K\r\nContent-Length: 0\r\n\r\n", 4);
+	FEED_LIT(1, "HTTP/1.1 414 Too Long\r\nContent-Length: 0\r\n\r\n", 5);
+	feed(d, &r, 1, ok, sizeof(ok) - 1, 6);
+	CHECK_INT(r.n, 3);
+	CHECK_STR(r.ex[0].req.target, "/a");
+	CHECK_INT(r.ex[0].skipped, 0);
+	CHECK_INT(r.ex[0].resp.flags & HS_MSG_INVALID, HS_MSG_INVALID);
+	CHECK_STR(r.ex[1].req.method, "GET");
+	CHECK_INT(r.ex[1].req.flags & (HS_MSG_INVALID | HS_MSG_HDRS_CUT),
+		  HS_MSG_INVALID | HS_MSG_HDRS_CUT);
+	CHECK_INT(r.ex[1].resp.status, 414);
+	CHECK_STR(r.ex[2].req.target, "/c");
+	CHECK_INT(r.ex[2].resp.status, 200);
+	CHECK_INT(r.ex[2].resp.flags & HS_MSG_INVALID, 0);
 	hs_http1_free(d);
 	free_run(&r);
 
