@@ -538,8 +538,11 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	m->ts_first = lts;
 	m->ts_last = ts;
 	if (sl->kind == K_REQ) {
-		set_str(d, &m->method, sl->method, sl->mlen);
-		set_str(d, &m->target, sl->target, sl->tlen);
+		/* none when the request line could not be parsed: shown as (invalid), null in JSON */
+		if (sl->mlen)
+			set_str(d, &m->method, sl->method, sl->mlen);
+		if (sl->tlen)
+			set_str(d, &m->target, sl->target, sl->tlen);
 		s->ent = new_entry(d);
 		if (s->ent) {
 			s->ent->is_head = sl->mlen == 4 && memcmp(sl->method, "HEAD", 4) == 0;
@@ -912,11 +915,7 @@ static void overflow(struct hs_http1 *d, struct dir *s, const uint8_t *p, size_t
 				if (!is_tchar(sl.method[i]))
 					sl.mlen = 0;
 		}
-		begin(d, s, &sl, 0, s->blen ? s->line_ts : ts, ts);
-		if (s->in_msg && s->kind == K_REQ) {
-			free(s->cur.target);	/* not seen whole: shown as "-" */
-			s->cur.target = NULL;
-		}
+		begin(d, s, &sl, 0, s->blen ? s->line_ts : ts, ts);	/* the target: not seen whole */
 		s->blen = 0;
 		fail(d, s, HS_MSG_HDRS_CUT | HS_MSG_INVALID);
 		s->state = ST_DISCARD;
