@@ -926,7 +926,10 @@ static void json_target(struct sb *b, const char *t)
 	}
 	q = strchr(path, '?');
 	sb_puts(b, ",\"path\":");
-	esc_json(b, (const uint8_t *)path, q ? (size_t)(q - path) : strlen(path));
+	if (path == q || !*path)
+		sb_puts(b, "\"/\"");	/* http://host?q: an empty path is "/" (RFC 9110 4.2.3) */
+	else
+		esc_json(b, (const uint8_t *)path, q ? (size_t)(q - path) : strlen(path));
 	sb_puts(b, ",\"query\":");
 	json_str(b, q ? q + 1 : NULL);
 }

@@ -292,6 +292,17 @@ static void test_json_schema(void)
 		 ".grpc, .flags.no_response, .request.body] | @csv", "1.23,0,612,,false,");
 	check_jq(s, ".timing.end", "2024-01-02T14:03:07.124686Z");
 	free(s);
+	/* absolute-form (to a proxy): the path after the authority, "/" when it is empty */
+	free(ex.req.target);
+	ex.req.target = strdup("http://example.com?k=v");
+	s = render(0, 1, &ex);
+	check_jq(s, "[.request.path, .request.query] | @csv", "\"/\",\"k=v\"");
+	free(s);
+	free(ex.req.target);
+	ex.req.target = strdup("http://example.com/a/b?k");
+	s = render(0, 1, &ex);
+	check_jq(s, "[.request.path, .request.query] | @csv", "\"/a/b\",\"k\"");
+	free(s);
 	clear(&ex);
 }
 
