@@ -469,7 +469,13 @@ static void finish(struct hs_http1 *d, struct dir *s)
 		e->req_done = 1;
 	} else {
 		if (!e) {
-			emit_msgs(d, NULL, &s->cur, s->ex_flags | HS_EX_NO_REQUEST, s->msg_skipped);
+			struct dir *o = other(d, s);
+			/* request bytes that could not be parsed: most likely what this answers */
+			uint64_t skipped = s->msg_skipped + (o->in_msg ? 0 : o->skipped);
+
+			if (!o->in_msg)
+				o->skipped = 0;
+			emit_msgs(d, NULL, &s->cur, s->ex_flags | HS_EX_NO_REQUEST, skipped);
 			memset(&s->cur, 0, sizeof(s->cur));
 			return;
 		}

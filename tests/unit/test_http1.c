@@ -946,6 +946,17 @@ static void test_found(void)
 	hs_http1_free(d);
 	free_run(&r);
 
+	/* a request line that is not one: its bytes show as skipped on the response's line */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	FEED_LIT(0, "G\033T / HTTP/1.1\r\n\r\n", 1);
+	feed(d, &r, 1, ok, sizeof(ok) - 1, 2);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ex[0].flags, HS_EX_NO_REQUEST | HS_EX_SKIPPED);
+	CHECK_INT(r.ex[0].skipped, 18);
+	hs_http1_free(d);
+	free_run(&r);
+
 	/* chunk sizes with leading zeros (1*HEXDIG) */
 	memset(&r, 0, sizeof(r));
 	d = hs_http1_new(&conninfo, &lim, record, &r);
