@@ -1,6 +1,7 @@
 /* main.c: httpsnoop's command line: options, signals, the main loop, exit codes. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -525,7 +526,7 @@ static void untraced_children(struct app *a, int (*fn)(struct app *, uint32_t, s
 		int known = 0;
 
 		for (size_t i = 0; i < a->npids; i++) {
-			if (a->pids[i] == ppid)
+			if (a->pids[i] && a->pids[i] == ppid)
 				parent = i;
 			known |= a->pids[i] == pid;
 		}
@@ -645,6 +646,14 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t cnt[HS_CNT_MAX] = { 0 };
 
+	/* a closed standard stream would be the next file opened: the capture file would then
+	 * get the status lines (2>&-), or the output go into a BPF object (>&-) */
+	unsigned closed = 0;
+
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) == fd)
+			closed |= 1u << fd;
 	opterr = 0;	/* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, ":p:fc:B:vjs:w:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -737,7 +746,25 @@ int main(int argc, char **argv)
 			const char *name = !strncmp(word, "--", 2) || optopt <= 0 || optopt >= 128
 					   ? word : shortopt;
 
-			usage_error(opt == ':' ? "option %s needs a value" : "unknown option %s", name);
+			if (opt == ':')
+				usage_error("option %s needs a value", name);
+			if (!strncmp(word, "--", 2)) {
+				/* getopt_long: optopt is the option's value when it was given a value
+				 * it takes none; 0 when the word names no option, or several */
+				size_t len = strcspn(word + 2, "=");
+				char opt_name[64];
+				int matches = 0;
+
+				snprintf(opt_name, sizeof(opt_name), "%.*s", (int)len + 2, word);
+				if (optopt)
+					usage_error("option %s takes no value", opt_name);
+				for (const struct option *o = longopts; o->name; o++)
+					matches += !strncmp(o->name, word + 2, len);
+				if (matches > 1)
+					usage_error("ambiguous option %s (give more of its name)",
+						    opt_name);
+			}
+			usage_error("unknown option %s", name);
 			break;
 		}
 		}
@@ -746,6 +773,10 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (wpath && rpath)
 		usage_error("-w and -r do not go together%s", "");
+	if ((closed & 2) && (!wpath || !strcmp(wpath, "-"))) {
+		fprintf(stderr, "httpsnoop: standard output is closed: nowhere to write\n");
+		return 1;
+	}
 	if (a.follow && !a.npids)
 		usage_error("-f follows the processes given with -p%s", "");
 	cap.comms = comms;	/* the filters: the kernel's, or applied to a file's records */
@@ -808,7 +839,9 @@ int main(int argc, char **argv)
 
 	/* the one-line output shows no header fields: the decoder need not keep them */
 	co.lim.drop_fields = !oo.verbose && !oo.json;
-	oo.color = !no_color && !getenv("NO_COLOR") && !oo.json && isatty(STDOUT_FILENO);
+	const char *nc = getenv("NO_COLOR");
+
+	oo.color = !no_color && !(nc && nc[0]) && !oo.json && isatty(STDOUT_FILENO);
 	oo.mono_to_real_ns = mono_to_real();
 	oo.batch = 1;
 	/* glibc ignores the size when it allocates the buffer itself: give it one */
@@ -817,12 +850,17 @@ int main(int argc, char **argv)
 	if (rpath) {
 		rfile = strcmp(rpath, "-") ? fopen(rpath, "rb") : stdin;
 		if (!rfile) {
-			fprintf(stderr, "httpsnoop: cannot read %s: %s\n", rpath, strerror(errno));
+			hs_output_note(stderr, "cannot read %s: %s", rpath, strerror(errno));
 			return 1;
 		}
 		/* times in a file are shown as they were when it was captured */
+		errno = 0;
 		if (hs_recfile_open(rfile, &oo.mono_to_real_ns)) {
-			fprintf(stderr, "httpsnoop: %s is not a httpsnoop capture file\n", rpath);
+			if (ferror(rfile))
+				hs_output_note(stderr, "cannot read %s: %s", rpath,
+					       strerror(errno ? errno : EIO));
+			else
+				hs_output_note(stderr, "%s is not a httpsnoop capture file", rpath);
 			return 1;
 		}
 		/* a pipe from a live capture (-w - | httpsnoop -r -): each exchange as it comes */
@@ -840,20 +878,18 @@ int main(int argc, char **argv)
 
 	if (rfile) {
 		a.filter = &cap;
-		if (hs_recfile_read(rfile, on_file_record, &a) < 0) {
-			fprintf(stderr, "httpsnoop: %s is damaged: decoded what came before\n", rpath);
+		long n = hs_recfile_read(rfile, on_file_record, &a, &stop);
+
+		if (n == -EINVAL) {
+			hs_output_note(stderr, "%s is damaged or cut short: decoded what came before",
+				       rpath);
+			ret = 1;
+		} else if (n < 0) {
+			hs_output_note(stderr, "reading %s: %s", rpath, strerror(-n));
 			ret = 1;
 		}
 		goto done;
 	}
-	if (wpath) {
-		a.wfile = strcmp(wpath, "-") ? fopen(wpath, "wb") : stdout;
-		if (!a.wfile || hs_recfile_begin(a.wfile, oo.mono_to_real_ns)) {
-			fprintf(stderr, "httpsnoop: cannot write %s: %s\n", wpath, strerror(errno));
-			return 1;
-		}
-	}
-
 	err = hs_capture_check(why, sizeof(why));
 	if (!err && container) {
 		err = hs_container_find(container, container_id, cgids, MAX_CGROUPS, &cap.ncgroups,
@@ -869,6 +905,15 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "httpsnoop: %s\n", why);
 		return 1;
+	}
+	/* only now: a start that fails (no privileges, no such container) leaves FILE alone */
+	if (wpath) {
+		a.wfile = strcmp(wpath, "-") ? fopen(wpath, "wb") : stdout;
+		if (!a.wfile || hs_recfile_begin(a.wfile, oo.mono_to_real_ns)) {
+			hs_output_note(stderr, "cannot write %s: %s", wpath, strerror(errno));
+			hs_capture_free(c);
+			return 1;
+		}
 	}
 	a.cap = c;
 	if (a.verbose)
@@ -893,14 +938,26 @@ int main(int argc, char **argv)
 				strerror(-err));
 		report_tls(&a);
 	}
+	/* a target that ended before the probes were attached sent no EXIT record: it is
+	 * gone now, or a zombie, and would keep httpsnoop waiting for it forever */
+	for (size_t i = 0; i < a.npids; i++) {
+		if (!a.pids[i] || (hs_proc_tgid(a.pids[i]) && !hs_proc_exited(a.pids[i])))
+			continue;
+		hs_output_note(stderr, "pid %u exited before tracing began", a.pids[i]);
+		a.pids[i] = 0;
+		if (--a.alive == 0)
+			stop = 1;
+	}
 	report_io_uring(&a);
 	if (!a.follow)
 		report_children(&a);
 	if (container)
 		fprintf(stderr, "httpsnoop: tracing container %.12s, Ctrl-C to stop\n", container_id);
+	else if (a.npids && !a.alive)
+		;	/* said above */
 	else if (a.npids)
-		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.npids,
-			a.npids == 1 ? "" : "es");
+		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.alive,
+			a.alive == 1 ? "" : "es");
 	else
 		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
 
@@ -997,8 +1054,8 @@ done:
 	hs_conns_free(a.conns);
 	hs_output_free(a.out);
 	if (a.out_err && a.out_err != -EPIPE) {
-		fprintf(stderr, "httpsnoop: writing %s: %s\n",
-			wpath && strcmp(wpath, "-") ? wpath : "output", strerror(-a.out_err));
+		hs_output_note(stderr, "writing %s: %s",
+			       wpath && strcmp(wpath, "-") ? wpath : "output", strerror(-a.out_err));
 		ret = 1;
 	}
 	return ret;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "capture.h"
@@ -17,8 +18,9 @@ int hs_recfile_begin(FILE *f, int64_t mono_to_real_ns);
 int hs_recfile_write(FILE *f, const void *data, size_t size);
 /* Reads the file header. Returns 0, or -EINVAL for a file that is not a capture file. */
 int hs_recfile_open(FILE *f, int64_t *mono_to_real_ns);
-/* Reads every record after the header and hands it to fn. Returns records read, or -EINVAL
- * for a damaged file (records before the damage are delivered). */
-long hs_recfile_read(FILE *f, hs_record_fn fn, void *ctx);
+/* Reads every record after the header and hands it to fn, until the end of the file or until
+ * *stop (may be NULL) is set, by fn or a signal. Returns records read, -EINVAL for a damaged
+ * or truncated file (records before the damage are delivered), -EIO on a read error. */
+long hs_recfile_read(FILE *f, hs_record_fn fn, void *ctx, const volatile sig_atomic_t *stop);
 
 #endif

@@ -9,6 +9,7 @@ import gzip
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -394,9 +395,102 @@ def test_usage_errors_exit_2_with_one_line():
         assert r.stdout == "", (argv, r.stdout)
         assert len(r.stderr.splitlines()) == 1, (argv, r.stderr)
         assert r.stderr.startswith("httpsnoop: "), (argv, r.stderr)
+    # what getopt found wrong is said: several options start so, or a flag given a value
+    for argv, said in ((["--no"], "ambiguous option --no"),
+                       (["--json=1"], "option --json takes no value"),
+                       (["--no-color=yes"], "option --no-color takes no value")):
+        r = subprocess.run([HTTPSNOOP, *argv], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 2 and said in r.stderr, (argv, r.stderr)
     # a name where a pid goes: where names go is said
     r = subprocess.run([HTTPSNOOP, "-p", "nginx"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "'nginx' (a command name goes to --comm)" in r.stderr, r.stderr
+
+
+def test_capture_files_cut_missing_or_kept():
+    with tempfile.TemporaryDirectory() as d:
+        cap = os.path.join(d, "c.hsnoop")
+        s = Snoop("-p", SRV.pid, "-w", cap, json_out=False)
+        request("GET", "/json?one")
+        request("GET", "/json?two")
+        s.stop()
+        data = open(cap, "rb").read()
+        # records are length-prefixed after a 16-byte header: cut two bytes into the length
+        # of the last one, then inside its data; both are said, after what came before
+        offs, off = [], 16
+        while off < len(data):
+            offs.append(off)
+            off += 4 + int.from_bytes(data[off:off + 4], "little")
+        assert off == len(data) and len(offs) >= 4, (off, len(data), offs)
+        for cut in (offs[-1] + 2, offs[-1] + 6):
+            with open(cap + ".cut", "wb") as f:
+                f.write(data[:cut])
+            r = subprocess.run([HTTPSNOOP, "-r", cap + ".cut"], capture_output=True, text=True,
+                               timeout=30)
+            assert r.returncode == 1 and "is damaged or cut short" in r.stderr, (cut, r.stderr)
+            assert "GET /json?one" in r.stdout, r.stdout
+        # a start that fails leaves an existing file alone, as tcpdump does
+        r = subprocess.run([HTTPSNOOP, "-w", cap, "--container", "nosuch"], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 1 and open(cap, "rb").read() == data, r.stderr
+        # a file name quoted in a message is escaped like captured bytes
+        evil = os.path.join(d, "\x1b]0;title\x07\x1b[31m")
+        for argv in (["-r", evil], ["-w", os.path.join(evil, "x"), "-p", str(SRV.pid)]):
+            r = subprocess.run([HTTPSNOOP, *argv], capture_output=True, timeout=30)
+            assert r.returncode == 1 and b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r
+            assert r.stderr.count(b"\n") == 1, r.stderr
+        # -c ends reading a pipe that stays open; so does Ctrl-C, without calling it damage
+        for extra, sig in ((["-c", "1"], None), ([], signal.SIGINT)):
+            feeder = subprocess.Popen(["sh", "-c", f"cat '{cap}'; sleep 30"],
+                                      stdout=subprocess.PIPE)
+            p = subprocess.Popen([HTTPSNOOP, "-r", "-", *extra], stdin=feeder.stdout,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            feeder.stdout.close()
+            if sig:
+                time.sleep(1)
+                p.send_signal(sig)
+            try:
+                out, err = p.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                raise AssertionError(f"httpsnoop -r - {extra} went on reading an open pipe")
+            finally:
+                feeder.kill()
+                feeder.wait()
+            assert p.returncode == 0 and "damaged" not in err, (extra, p.returncode, err)
+            assert out.count("GET /json?") == (1 if extra else 2), out
+        # a closed standard stream is not taken by the capture file or the output
+        r = subprocess.run(["sh", "-c", f"'{HTTPSNOOP}' -r '{cap}' >&-"], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 1 and "standard output is closed" in r.stderr, r.stderr
+        p = subprocess.Popen([HTTPSNOOP, "-p", str(SRV.pid), "-w", cap + ".2"],
+                             preexec_fn=lambda: os.close(2))
+        end = time.time() + 30
+        while time.time() < end and not (os.path.exists(cap + ".2") and
+                                         os.path.getsize(cap + ".2") >= 16):
+            time.sleep(0.05)
+        time.sleep(1)	# the file is begun before the probes are attached
+        request("GET", "/json?three")
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=20) == 0
+        r = subprocess.run([HTTPSNOOP, "-r", cap + ".2"], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 0 and "GET /json?three" in r.stdout, r
+
+
+def test_target_gone_while_starting():
+    # a target that ends while the probes are being attached sends no exit record: it is
+    # noticed once they are, and httpsnoop stops as it does when the last target exits
+    target = subprocess.Popen(["sleep", "0.2"])	# a zombie, not reaped, until the end
+    try:
+        r = subprocess.run([HTTPSNOOP, "-p", str(target.pid)], capture_output=True, text=True,
+                           timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("httpsnoop -p waited on for a target gone while it started")
+    finally:
+        target.wait()
+    assert r.returncode == 0, r
+    assert f"pid {target.pid} exited before tracing began" in r.stderr, r.stderr
 
 
 run_tests(globals())
