@@ -1043,8 +1043,8 @@ static void json_grpc(struct sb *b, const struct hs_exchange *ex)
 	sb_puts(b, "{\"service\":");
 	if (g.method)
 		esc_json(b, (const uint8_t *)g.path + 1, g.svc_len);
-	else
-		json_str(b, g.path);
+	else	/* not /service/method: the path as text shows it */
+		json_str(b, g.path && g.path[0] == '/' ? g.path + 1 : g.path);
 	sb_puts(b, ",\"method\":");
 	json_str(b, g.method);
 	sb_printf(b, ",\"request_messages\":%u,\"response_messages\":%u"

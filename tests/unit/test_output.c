@@ -653,6 +653,15 @@ static void test_http2_grpc(void)
 		 "\"HTTP/2\",3,\"helloworld.Greeter\",\"SayHello\",1,0,5,\"NOT_FOUND\","
 		 "\"user not found\",\"\",\"HTTP/2\"");
 	free(s);
+	/* a path not of the /service/method form: text and JSON name it alike */
+	free(ex.req.target);
+	ex.req.target = strdup("/trailers");
+	s = render(0, 0, &ex);
+	CHECK(strstr(s, " grpc=trailers msgs=1/0 ") != NULL);
+	free(s);
+	s = render(0, 1, &ex);
+	check_jq(s, "[.grpc.service, .grpc.method] | @csv", "\"trailers\",");
+	free(s);
 
 	/* reset, pushed */
 	ex.flags = HS_EX_RESET | HS_EX_PUSHED;
