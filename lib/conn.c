@@ -119,11 +119,12 @@ static void lru_push(struct hs_conns *t, struct conn *c)
 		t->lru_tail = c;
 }
 
-/* Drop the decoders (emitting what they hold) and the detection bytes. */
-static void reset_decoding(struct conn *c)
+/* Drop the decoders (emitting what they hold) and the detection bytes; closed: the
+ * connection ended, which ends a body delimited by its close. */
+static void reset_decoding(struct conn *c, int closed)
 {
 	if (c->h1) {
-		hs_http1_flush(c->h1, c->last_ts);
+		hs_http1_flush(c->h1, c->last_ts, closed);
 		hs_http1_free(c->h1);
 	}
 	if (c->h2) {
@@ -139,13 +140,13 @@ static void reset_decoding(struct conn *c)
 	c->fed = 0;
 }
 
-static void conn_free(struct hs_conns *t, struct conn *c)
+static void conn_free(struct hs_conns *t, struct conn *c, int closed)
 {
 	struct conn **pp = &t->buckets[bucket(t, c->sock)];
 
 	if (c->ciphertext && c->ci.source == HS_SOURCE_SYSCALL && t->o.tls_unseen)
 		t->o.tls_unseen(&c->ci, t->o.ctx);
-	reset_decoding(c);
+	reset_decoding(c, closed);
 	while (*pp && *pp != c)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -202,7 +203,7 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 	}
 	if (t->nconns >= t->o.max_conns && t->lru_tail) {
 		t->st.evicted++;
-		conn_free(t, t->lru_tail);
+		conn_free(t, t->lru_tail, 0);
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -403,7 +404,7 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 	c->ci.tid = r->tid;
 	if ((enum hs_source)r->source != c->ci.source) {
 		/* a TLS probe took over this socket: what came before was ciphertext */
-		reset_decoding(c);
+		reset_decoding(c, 0);
 		c->ci.source = (enum hs_source)r->source;
 		if (c->ci.source != HS_SOURCE_SYSCALL && t->o.tls_lib)
 			t->o.tls_lib(&c->ci, t->o.ctx);
@@ -411,7 +412,7 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 	}
 	if (r->pos < c->pos[dir]) {
 		/* positions restarted: the kernel forgot the socket; start over */
-		reset_decoding(c);
+		reset_decoding(c, 0);
 		c->pos[0] = c->pos[1] = 0;
 	}
 	if (r->pos > c->pos[dir])
@@ -458,7 +459,7 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 			if (r->dir == HS_DIR_INGRESS && r->pos > c->pos[HS_DIR_INGRESS])
 				gap(c, HS_DIR_INGRESS, r->pos - c->pos[HS_DIR_INGRESS], r->ts_ns);
 			c->last_ts = r->ts_ns;
-			conn_free(t, c);
+			conn_free(t, c, 1);
 		}
 		break;
 	case HS_REC_EXIT:
@@ -468,7 +469,7 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 
 			if (c->ci.pid == r->pid) {
 				c->last_ts = r->ts_ns;
-				conn_free(t, c);
+				conn_free(t, c, 1);
 			}
 			c = next;
 		}
@@ -477,7 +478,7 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		/* a new socket at this address: whatever was there before has ended */
 		c = conn_find(t, r->sock);
 		if (c)
-			conn_free(t, c);
+			conn_free(t, c, 1);
 		/* a Unix socket comes with its names, which no later record carries */
 		if (r->family == AF_UNIX && size >= sizeof(*r) + sizeof(struct hs_unix_names) &&
 		    (c = conn_get(t, r))) {
@@ -507,7 +508,7 @@ void hs_conns_tick(struct hs_conns *t, uint64_t now)
 void hs_conns_flush_all(struct hs_conns *t)
 {
 	while (t->lru_tail)
-		conn_free(t, t->lru_tail);
+		conn_free(t, t->lru_tail, 0);
 }
 
 const struct hs_conns_stats *hs_conns_stats(const struct hs_conns *t)

@@ -1156,7 +1156,7 @@ void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts)
 	gap_dir(d, &d->dir[dir], len, ts);
 }
 
-void hs_http1_flush(struct hs_http1 *d, uint64_t ts)
+void hs_http1_flush(struct hs_http1 *d, uint64_t ts, int closed)
 {
 	(void)ts;
 	if (!d)
@@ -1164,7 +1164,7 @@ void hs_http1_flush(struct hs_http1 *d, uint64_t ts)
 	for (int i = 0; i < 2; i++) {
 		struct dir *s = &d->dir[i];
 
-		if (s->in_msg && s->state == ST_CLOSE)
+		if (closed && s->in_msg && s->state == ST_CLOSE)
 			s->cur.flags |= HS_MSG_COMPLETE;	/* the close ends the body */
 		finish(d, s);
 	}

@@ -20,8 +20,10 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 		  size_t *consumed);
 /* len bytes of direction dir were not captured (lost records, sendfile). */
 void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts);
-/* The connection closed or the capture ends: finish pending messages, emit what is left. */
-void hs_http1_flush(struct hs_http1 *d, uint64_t ts);
+/* The connection closed (closed = 1), or the capture ends or forgets it (0): finish pending
+ * messages, emit what is left. Only a close ends a body delimited by the close; otherwise
+ * it is incomplete. */
+void hs_http1_flush(struct hs_http1 *d, uint64_t ts, int closed);
 /* A response whose header section ended and whose body is still coming `after` ns after
  * its first byte, at time now, is emitted once as it stands, flagged HS_EX_STREAMING; it is
  * emitted again, whole, when it ends. */

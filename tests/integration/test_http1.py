@@ -298,7 +298,7 @@ def test_sendfile_bytes_are_counted_not_captured():
 
 # A server (and a client) that move bytes with splice() and writev(), as HAProxy and node do
 RAW_PEER = r"""
-import os, socket, sys
+import os, socket, sys, time
 def head(c):	# a byte at a time, so that the body stays in the socket
     h = b""
     while not h.endswith(b"\r\n\r\n"):
@@ -362,6 +362,10 @@ while True:
                 n, off = os.fstat(f.fileno()).st_size, 0
                 while off < n:
                     off += os.sendfile(c.fileno(), f.fileno(), off, n - off)
+        elif target.startswith(b"/hold/"):	# a body ended by the close, which comes late
+            c.sendall(b"HTTP/1.1 200 OK\r\n\r\n" + b"h" * int(target[6:]))
+            time.sleep(4)
+            break
         elif target.startswith(b"/splice/"):
             hdr = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % int(target[8:])
             c.sendall(hdr)
@@ -469,6 +473,30 @@ def test_response_never_captured_keeps_its_place():
         assert e["response"]["body"]["text"] == f"{path} after 0 bytes\n", e
     hdr = len(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
     assert f" {hdr + 100} bytes not captured" in s.stderr, s.stderr
+
+
+def test_body_ended_by_close_is_incomplete_until_the_close():
+    # a response with no length ends at the close: stopped before it, httpsnoop prints it
+    # [incomplete]; when the close comes first, whole
+    port = free_port()
+    srv = Proc([sys.executable, "-c", RAW_PEER, str(port)])
+    wait_port(port)
+    for wait_close in (False, True):
+        s = Snoop("-p", srv.pid)
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        c.sendall(b"GET /hold/5000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while len(got) < len("HTTP/1.1 200 OK\r\n\r\n") + 5000:
+            got += c.recv(65536)
+        if wait_close:
+            assert c.recv(1) == b""
+        ex = s.stop()
+        c.close()
+        ex = [e for e in ex if not e["flags"]["streaming"]]	# a look a second in
+        e = one(ex, method="GET", target="/hold/5000", status=200)
+        assert e["sizes"]["response_body"] == 5000, e["sizes"]
+        assert e["flags"]["incomplete"] is not wait_close, (wait_close, e["flags"])
+    srv.stop()
 
 
 HAPROXY_SPLICE_CFG = """

@@ -205,7 +205,7 @@ static void run_case(const struct tcase *c, enum mode mode, int k, size_t pos, s
 			feed(d, r, ch->dir, ch->data, ch->len, ts);
 	}
 	r->nbefore = r->n;
-	hs_http1_flush(d, ts + 1);
+	hs_http1_flush(d, ts + 1, 1);
 	hs_http1_free(d);
 }
 
@@ -875,7 +875,7 @@ static void test_queue_bound(void)
 	CHECK_INT(r.ex[12].flags, 0);
 	CHECK_STR(r.ex[75].req.target, "/69");
 	CHECK_INT(r.ex[75].flags, 0);
-	hs_http1_flush(d, 3);
+	hs_http1_flush(d, 3, 1);
 	CHECK_INT(r.n, 76);
 	hs_http1_free(d);
 	free_run(&r);
@@ -956,6 +956,20 @@ static void test_found(void)
 	CHECK_INT(r.ex[0].skipped, 18);
 	hs_http1_free(d);
 	free_run(&r);
+
+	/* a body delimited by the close ends only at a close, not when the capture stops */
+	for (int closed = 0; closed < 2; closed++) {
+		memset(&r, 0, sizeof(r));
+		d = hs_http1_new(&conninfo, &lim, record, &r);
+		FEED_LIT(0, "GET /cd HTTP/1.1\r\n\r\n", 1);
+		FEED_LIT(1, "HTTP/1.1 200 OK\r\n\r\nabc", 2);
+		hs_http1_flush(d, 3, closed);
+		CHECK_INT(r.n, 1);
+		CHECK_INT(r.ex[0].resp.body_size, 3);
+		CHECK_INT(r.ex[0].resp.flags & HS_MSG_COMPLETE, closed ? HS_MSG_COMPLETE : 0);
+		hs_http1_free(d);
+		free_run(&r);
+	}
 
 	/* chunk sizes with leading zeros (1*HEXDIG) */
 	memset(&r, 0, sizeof(r));
@@ -1066,7 +1080,7 @@ static void test_garbage(void)
 				off += piece;
 			}
 		}
-		hs_http1_flush(d, 99);
+		hs_http1_flush(d, 99, 1);
 		hs_http1_free(d);
 	}
 }
@@ -1121,7 +1135,7 @@ static void test_streaming(void)
 	CHECK_INT(r.n, 3);
 	CHECK_INT(r.ex[2].flags, HS_EX_STREAMING);
 	CHECK_INT(r.ex[2].resp.body_size, 2);
-	hs_http1_flush(d, 43 * sec);
+	hs_http1_flush(d, 43 * sec, 1);
 	CHECK_INT(r.n, 4);
 	CHECK_INT(r.ex[3].flags, 0);
 	CHECK_INT(r.ex[3].resp.flags, P);
@@ -1136,7 +1150,7 @@ static void test_streaming(void)
 	CHECK_INT(r.n, 1);
 	CHECK_INT(r.ex[0].flags, HS_EX_NO_REQUEST | HS_EX_STREAMING);
 	CHECK_INT(r.ex[0].resp.body_size, 7);
-	hs_http1_flush(d, 6 + sec);
+	hs_http1_flush(d, 6 + sec, 1);
 	CHECK_INT(r.n, 2);
 	CHECK_INT(r.ex[1].flags, HS_EX_NO_REQUEST);
 	CHECK_INT(r.ex[1].resp.flags, PC);
