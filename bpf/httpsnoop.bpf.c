@@ -680,7 +680,7 @@ static __always_inline void openssl_thread_exit(u64 id);
 static __always_inline bool openssl_in_call(const struct ssl_thread *t);
 static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
 static __always_inline bool openssl_on_sock(const struct ssl_thread *t, u64 sk);
-static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
+static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock, u64 buf,
 					       struct sock_state *st, u8 dir);
 
 /* The first four arguments of the current system call and its number (arg[4]), read at its
@@ -735,7 +735,7 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 {
 	struct call_args a = {};
 
-	openssl_on_syscall(t, id, arg[0], sock, st, dir);
+	openssl_on_syscall(t, id, arg[0], sock, kind == CALL_BUF ? arg[1] : 0, st, dir);
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return;

@@ -221,9 +221,28 @@ static __always_inline struct ssl_thread *openssl_thread_new(u64 id)
 	return bpf_map_lookup_elem(&ssl_threads, &id);
 }
 
+/* Whether a read outside SSL calls may be the ciphertext of an SSL* on a memory BIO whose
+ * socket is not known yet: not a socket whose plaintext a TLS probe already reports (another
+ * SSL*'s), and bytes that start like a TLS record (content type 20-23, major version 3) when
+ * they are known (buf: a plain buffer read, else 0). A node or asyncio program that reads a
+ * plaintext HTTP request or another TLS connection and then starts a new TLS connection
+ * would otherwise give the new SSL* that socket. */
+static __always_inline bool ossl_rd_candidate(const struct sock_state *st, u64 buf)
+{
+	u8 h[2];
+
+	if (st->tls)
+		return false;
+	if (!buf)
+		return true;
+	if (bpf_probe_read_user(h, sizeof(h), (void *)buf))
+		return false;
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3;
+}
+
 /* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
 static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
-					       struct sock_state *st, u8 dir)
+					       u64 buf, struct sock_state *st, u8 dir)
 {
 	if (!t) {
 		/* reads are remembered before the thread's first SSL call too: a memory-BIO
@@ -244,7 +263,7 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 		return;
 	}
 	if (dir == HS_DIR_INGRESS) {
-		t->last_rd_fd = fd;
+		t->last_rd_fd = ossl_rd_candidate(st, buf) ? fd : -1;
 		return;
 	}
 	if (t->pending) {
@@ -359,8 +378,16 @@ int ssl_return(struct pt_regs *ctx)
 	} else if (t->dir == HS_DIR_INGRESS && t->last_rd_fd >= 0) {
 		/* memory BIO: the ciphertext came from the socket this thread just read; learnt
 		 * even from calls that return no data (handshake), for the writes that follow */
+		struct sock_state *st;
+
 		fd = t->last_rd_fd;
-		ossl_remember(t->ssl, tgid, fd, 0);
+		t->last_rd_fd = -1;
+		/* the socket is this SSL*'s from now on: its ciphertext is not reported, and its
+		 * reads are no candidates for another SSL* */
+		st = sock_of(fd, &sock, false);
+		if (st && st->wanted)
+			sock_set_tls(st);
+		ossl_remember(t->ssl, tgid, fd, sock);
 	}
 	if (!len)
 		return 0;

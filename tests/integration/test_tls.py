@@ -555,6 +555,75 @@ def test_node_https_client():
     assert len({e["connection"]["local"]["port"] for e in got}) == 1
 
 
+# node reads its sockets outside SSL calls (memory BIOs): a plaintext front end that fetches
+# each request from an HTTPS upstream on a new connection, then a client that goes back and
+# forth between a kept-alive connection and a new one
+FRONT_JS = r"""
+const http = require('http'), https = require('https');
+const up = +process.argv[3];
+http.createServer((req, res) => {
+  https.get({host: '127.0.0.1', port: up, path: '/a.txt?via=' + req.url.slice(1), agent: false,
+             rejectUnauthorized: false}, r => {
+    let n = 0; r.on('data', d => n += d.length);
+    r.on('end', () => { res.writeHead(200, {'content-type': 'text/plain'});
+                        res.end(`upstream ${r.statusCode} ${n}\n`); });
+  }).on('error', e => { res.writeHead(502); res.end(String(e)); });
+}).listen(+process.argv[2], '127.0.0.1');
+"""
+
+TWO_JS = r"""
+const https = require('https');
+const [pa, pb] = [+process.argv[2], +process.argv[3]];
+const a = new https.Agent({keepAlive: true}), b = new https.Agent({keepAlive: true});
+const get = (port, path, agent) => new Promise((ok, fail) => https.get(
+  {host: '127.0.0.1', port, path, agent, rejectUnauthorized: false},
+  r => { r.resume(); r.on('end', () => r.statusCode === 200 ? ok() : fail(r.statusCode)); })
+  .on('error', fail));
+process.stdin.once('data', async () => {
+  process.stdin.pause();
+  await get(pa, '/a.txt?n=1', a); await get(pb, '/n2', b);
+  await get(pa, '/a.txt?n=3', a); await get(pb, '/n4', b);
+  a.destroy(); b.destroy();
+});
+"""
+
+
+def test_node_connections_opened_after_other_reads():
+    # a new TLS connection takes the socket whose ciphertext it reads, not the last socket
+    # the thread read: a plaintext request or another TLS connection
+    port, port_b = free_port(), free_port()
+    front = Proc(["node", "-e", FRONT_JS, "x", str(port), str(NGX_PORT)])
+    srv_b = Proc(["node", "-e", SERVER_JS, "x", str(port_b), KEY, CERT])
+    wait_port(port)
+    wait_port(port_b)
+    try:
+        s = Snoop("-p", front.pid)
+        for i in (1, 2):
+            r = subprocess.run(["curl", "-sS", f"http://127.0.0.1:{port}/{i}"],
+                               capture_output=True, text=True, timeout=30)
+            assert r.stdout == "upstream 200 15\n", r
+        ex = s.stop()
+        p = gated(["node", "-e", TWO_JS, "x", str(NGX_PORT), str(port_b)])
+        s2 = Snoop("-p", p.pid)
+        go(p)
+        ex2 = s2.stop()
+    finally:
+        front.stop()
+        srv_b.stop()
+    for i in (1, 2):
+        e = one(ex, method="GET", target=f"/{i}", status=200)
+        assert not e["connection"]["tls"] and e["connection"]["role"] == "server", e
+        assert e["connection"]["local"]["port"] == port, e["connection"]
+        assert e["response"]["body"]["text"] == "upstream 200 15\n", e["response"]
+        check(one(ex, method="GET", target=f"/a.txt?via={i}", status=200), "client", NGX_PORT,
+              "node", front.pid)
+    assert len(ex) == 4, ex
+    for t, to in (("/a.txt?n=1", NGX_PORT), ("/n2", port_b), ("/a.txt?n=3", NGX_PORT),
+                  ("/n4", port_b)):
+        check(one(ex2, method="GET", target=t, status=200), "client", to, "node", p.pid)
+    assert len(ex2) == 4, ex2
+
+
 EXEC_JS = r"""
 setTimeout(() => require('https').get(
   {host: '127.0.0.1', port: +process.argv[2], path: '/a.txt?after-exec', rejectUnauthorized: false},
