@@ -907,8 +907,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* only now: a start that fails (no privileges, no such container) leaves FILE alone */
+	if (wpath && !strcmp(wpath, "-")) {
+		a.wfile = stdout;
+	} else if (wpath) {
+		/* it holds what redaction hides, and decrypted TLS: for its owner only */
+		int wfd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		a.wfile = wfd >= 0 ? fdopen(wfd, "wb") : NULL;
+	}
 	if (wpath) {
-		a.wfile = strcmp(wpath, "-") ? fopen(wpath, "wb") : stdout;
 		if (!a.wfile || hs_recfile_begin(a.wfile, oo.mono_to_real_ns)) {
 			hs_output_note(stderr, "cannot write %s: %s", wpath, strerror(errno));
 			hs_capture_free(c);

@@ -414,6 +414,7 @@ def test_capture_files_cut_missing_or_kept():
         request("GET", "/json?two")
         s.stop()
         data = open(cap, "rb").read()
+        assert os.stat(cap).st_mode & 0o777 == 0o600	# it holds what redaction hides
         # records are length-prefixed after a 16-byte header: cut two bytes into the length
         # of the last one, then inside its data; both are said, after what came before
         offs, off = [], 16
