@@ -625,15 +625,16 @@ __noinline int emit_data(u64 iov, u32 iovcnt, u64 left)
 	return 0;
 }
 
-/* Emit ret bytes of a finished call as records of the given source. */
-static __always_inline void emit_call(struct call_args *a, struct sock_state *st, long ret,
-				      u8 source)
+/* Emit ret bytes of a finished call as records of the given source. Returns where the bytes
+ * are when one record holds them all from the first, else NULL. */
+static __always_inline const u8 *emit_call(struct call_args *a, struct sock_state *st, long ret,
+					   u8 source)
 {
 	struct rec_buf *r = scratch_rec();
 	u8 dir = a->dir & 1;
 
 	if (!r)
-		return;
+		return NULL;
 	fill_header(&r->h, HS_REC_DATA, a->sock, a->fd, st);
 	r->h.dir = a->dir;
 	r->h.source = source;
@@ -660,17 +661,19 @@ static __always_inline void emit_call(struct call_args *a, struct sock_state *st
 
 		asm volatile("" : "+r"(n));	/* bounds the register the copy uses */
 		if (n > HS_CHUNK)
-			return;
+			return NULL;
 		r->h.len = n;
 		if (bpf_probe_read_user(r->data, n, (void *)a->buf)) {
 			r->h.flags = HS_RF_UNCAPTURED;
 			submit(r, 0);
 		} else {
 			submit(r, n);
+			return r->data;
 		}
 	} else {
 		emit_data(a->buf, 0, ret);
 	}
+	return NULL;
 }
 
 /* openssl.bpf.h */
@@ -680,8 +683,10 @@ static __always_inline void openssl_thread_exit(u64 id);
 static __always_inline bool openssl_in_call(const struct ssl_thread *t);
 static __always_inline bool openssl_seen(const struct ssl_thread *t, s32 fd);
 static __always_inline bool openssl_on_sock(const struct ssl_thread *t, u64 sk);
-static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock, u64 buf,
-					       struct sock_state *st, u8 dir);
+static __always_inline struct ssl_thread *openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd,
+							     u64 sock, long ret,
+							     struct sock_state *st, u8 dir);
+static __always_inline void openssl_read_seen(struct ssl_thread *t, s32 fd, const u8 *head);
 
 /* The first four arguments of the current system call and its number (arg[4]), read at its
  * exit tracepoint or at a tracepoint inside it: the registers saved at entry are still in the
@@ -734,8 +739,9 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 				      u8 dir, u8 kind, u64 sock, struct sock_state *st)
 {
 	struct call_args a = {};
+	const u8 *head;
 
-	openssl_on_syscall(t, id, arg[0], sock, kind == CALL_BUF ? arg[1] : 0, st, dir);
+	t = openssl_on_syscall(t, id, arg[0], sock, ret, st, dir);
 	/* a TLS probe reports this socket's plaintext: its ciphertext is not wanted */
 	if (ret <= 0 || st->tls)
 		return;
@@ -749,7 +755,9 @@ static __always_inline void data_done(struct ssl_thread *t, u64 id, long ret, co
 	a.fd = arg[0];
 	a.dir = dir;
 	a.kind = kind;
-	emit_call(&a, st, ret, HS_SRC_SYSCALL);
+	head = emit_call(&a, st, ret, HS_SRC_SYSCALL);
+	if (dir == HS_DIR_INGRESS)
+		openssl_read_seen(t, arg[0], head);
 }
 
 /* The exit of a read/write-family call: emit the ret bytes it moved on a wanted TCP socket.

@@ -221,38 +221,21 @@ static __always_inline struct ssl_thread *openssl_thread_new(u64 id)
 	return bpf_map_lookup_elem(&ssl_threads, &id);
 }
 
-/* Whether a read outside SSL calls may be the ciphertext of an SSL* on a memory BIO whose
- * socket is not known yet: not a socket whose plaintext a TLS probe already reports (another
- * SSL*'s), and bytes that start like a TLS record (content type 20-23, major version 3) when
- * they are known (buf: a plain buffer read, else 0). A node or asyncio program that reads a
- * plaintext HTTP request or another TLS connection and then starts a new TLS connection
- * would otherwise give the new SSL* that socket. */
-static __always_inline bool ossl_rd_candidate(const struct sock_state *st, u64 buf)
-{
-	u8 h[2];
-
-	if (st->tls)
-		return false;
-	if (!buf)
-		return true;
-	if (bpf_probe_read_user(h, sizeof(h), (void *)buf))
-		return false;
-	return h[0] >= 20 && h[0] <= 23 && h[1] == 3;
-}
-
-/* Called at the exit of a socket read or write of a traced thread on a TCP socket. */
-static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd, u64 sock,
-					       u64 buf, struct sock_state *st, u8 dir)
+/* Called at the exit of a socket read or write (ret: its result) of a traced thread on a
+ * TCP socket; returns the thread's TLS state, which it may create. */
+static __always_inline struct ssl_thread *openssl_on_syscall(struct ssl_thread *t, u64 id, s32 fd,
+							     u64 sock, long ret,
+							     struct sock_state *st, u8 dir)
 {
 	if (!t) {
 		/* reads are remembered before the thread's first SSL call too: a memory-BIO
 		 * server (Python asyncio) reads the first request before its first SSL_read, as
 		 * the handshake calls are not hooked */
 		if (dir != HS_DIR_INGRESS || !openssl_attached)
-			return;
+			return NULL;
 		t = openssl_thread_new(id);
 		if (!t)
-			return;
+			return NULL;
 	}
 	if (t->in_call) {
 		/* the TLS library's own socket I/O: ciphertext, not reported */
@@ -260,24 +243,40 @@ static __always_inline void openssl_on_syscall(struct ssl_thread *t, u64 id, s32
 		t->sock = sock;
 		t->preset = 0;
 		sock_set_tls(st);
-		return;
+		return t;
 	}
 	if (dir == HS_DIR_INGRESS) {
-		t->last_rd_fd = ossl_rd_candidate(st, buf) ? fd : -1;
-		return;
+		/* the ciphertext of a memory BIO whose socket is not known yet, maybe: not on a
+		 * socket another SSL* reports; openssl_read_seen() looks at the bytes */
+		if (ret > 0)
+			t->last_rd_fd = st->tls ? -1 : fd;
+		return t;
 	}
 	if (t->pending) {
 		struct ssl_pending *p = bpf_map_lookup_elem(&ssl_pend, &id);
 
 		t->pending = 0;
 		if (!p)
-			return;
+			return t;
 		ossl_remember(p->ssl, id >> 32, fd, sock);
 		ossl_count(OSSL_CNT_DEFERRED, 1);
 		ossl_count(OSSL_CNT_BYTES, p->len);
 		ossl_emit_pending(p, fd, sock, st);
 		bpf_map_delete_elem(&ssl_pend, &id);
 	}
+	return t;
+}
+
+/* A read outside SSL calls was emitted; head: its first bytes, when one record holds them.
+ * Bytes that do not start like a TLS record (content type 20-23, major version 3) are not a
+ * memory BIO's ciphertext: a node program that reads a plaintext request and then starts a
+ * TLS connection (an SSL_read before it reads the new socket) would give it that socket. A
+ * new connection's first read, the one that counts, starts at a record. */
+static __always_inline void openssl_read_seen(struct ssl_thread *t, s32 fd, const u8 *head)
+{
+	if (t && head && t->last_rd_fd == fd && !t->in_call &&
+	    !(head[0] >= 20 && head[0] <= 23 && head[1] == 3))
+		t->last_rd_fd = -1;
 }
 
 /* SSL_write on a memory BIO with no socket known yet: keep a copy for the next write. */
