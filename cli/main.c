@@ -678,16 +678,24 @@ int main(int argc, char **argv)
 				usage_error("too many --port values (at most 256): %s", optarg);
 			ports[cap.nports++] = parse_port(optarg);
 			break;
-		case OPT_HOST:
+		case OPT_HOST: {
+			static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+			uint8_t *h = hosts[cap.nhosts];
+
 			if (cap.nhosts >= MAX_FILTERS)
 				usage_error("too many --host values (at most 256): %s", optarg);
-			if (inet_pton(AF_INET, optarg, hosts[cap.nhosts]) != 1 &&
-			    inet_pton(AF_INET6, optarg, hosts[cap.nhosts]) != 1)
+			if (inet_pton(AF_INET, optarg, h) != 1 && inet_pton(AF_INET6, optarg, h) != 1)
 				usage_error("not an IPv4 or IPv6 address: '%s'; names are not "
 					    "looked up (--host $(getent hosts NAME | cut -d' ' "
 					    "-f1))", optarg);
+			/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d, as the filters see it */
+			if (!memcmp(h, v4mapped, sizeof(v4mapped))) {
+				memmove(h, h + 12, 4);
+				memset(h + 4, 0, 12);
+			}
 			cap.nhosts++;
 			break;
+		}
 		case 'c':
 			a.count = parse_num(optarg, 1, LONG_MAX, "not a count (1 or more): '%s'");
 			break;

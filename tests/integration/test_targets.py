@@ -182,12 +182,15 @@ def test_port_filter_by_service_name():
 
 
 def test_host_filter_ipv4_and_ipv6():
-    s = Snoop("-p", ANY.pid, "--host", "127.0.0.3", "--host", "::1")
+    # ::ffff:127.0.0.4, as a dual-stack server logs an IPv4 peer, names 127.0.0.4
+    s = Snoop("-p", ANY.pid, "--host", "127.0.0.3", "--host", "::1", "--host", "::ffff:127.0.0.4")
     curl(f"http://127.0.0.1:{ANY_PORT}/?from1", "--interface", "127.0.0.1")
     curl(f"http://127.0.0.1:{ANY_PORT}/?from3", "--interface", "127.0.0.3")
+    curl(f"http://127.0.0.1:{ANY_PORT}/?from4", "--interface", "127.0.0.4")
     curl(f"http://[::1]:{ANY_PORT}/?v6", "-g")
     ex = s.stop()
     assert not find(ex, target="/?from1"), ex
+    assert one(ex, target="/?from4")["connection"]["remote"]["addr"] == "127.0.0.4", ex
     e = one(ex, target="/?from3")
     assert e["connection"]["remote"]["addr"] in ("127.0.0.3", "::ffff:127.0.0.3"), e["connection"]
     e = one(ex, target="/?v6")
