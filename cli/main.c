@@ -1065,6 +1065,11 @@ done:
 			(unsigned long long)cnt[HS_CNT_LOST_RECORDS],
 			(unsigned long long)cnt[HS_CNT_LOST_BYTES],
 			(unsigned long long)st->gap_bytes);
+		if (st->evicted)
+			fprintf(stderr, "%llu open connection%s dropped from a full table (%u at once): "
+				"%s exchanges may show [no request] or [no response]\n",
+				(unsigned long long)st->evicted, st->evicted == 1 ? " was" : "s were",
+				HS_CONNS_MAX, st->evicted == 1 ? "its" : "their");
 	}
 	hs_conns_free(a.conns);
 	hs_output_free(a.out);

@@ -81,7 +81,7 @@ struct hs_conns *hs_conns_new(const struct hs_conns_opts *o)
 		return NULL;
 	t->o = *o;
 	if (!t->o.max_conns)
-		t->o.max_conns = 16384;
+		t->o.max_conns = HS_CONNS_MAX;
 	t->nbuckets = 4096;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
 	if (!t->buckets) {

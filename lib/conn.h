@@ -11,6 +11,8 @@
 typedef void (*hs_raw_fn)(const struct hs_conninfo *ci, int dir, const uint8_t *data, size_t len,
 			  uint64_t ts, void *ctx);
 
+#define HS_CONNS_MAX 16384		/* open connections decoded at once, by default */
+
 struct hs_conns_opts {
 	struct hs_limits lim;
 	hs_emit_fn emit;		/* decoded exchanges */
@@ -21,7 +23,7 @@ struct hs_conns_opts {
 	/* optional: a connection that carried TLS ends, and no TLS probe ever reported its
 	 * plaintext: only its ciphertext went by */
 	void (*tls_unseen)(const struct hs_conninfo *ci, void *ctx);
-	size_t max_conns;		/* 0: 16384; the least recently used is flushed beyond it */
+	size_t max_conns;		/* 0: HS_CONNS_MAX; the least recently used is flushed beyond */
 	int name_containers;		/* live capture: name each connection's container */
 };
 
