@@ -62,6 +62,8 @@ struct app {
 	int verbose;
 	char told_tls[MAX_TOLD_TLS][16];	/* commands named for TLS not shown, round robin */
 	unsigned ntold_tls;
+	uint32_t told_h2[MAX_TOLD_TLS];		/* pids told of HTTP/2 seen midway, round robin */
+	unsigned ntold_h2;
 	const struct hs_capture_opts *filter;	/* -r: what to show of the file */
 };
 
@@ -403,6 +405,21 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 		       "that is hooked (OpenSSL, GnuTLS, Go crypto/tls)", ci->pid, ci->comm, peer);
 }
 
+static void on_h2_midway(const struct hs_conninfo *ci, void *ctx)
+{
+	struct app *a = ctx;
+	char peer[64];
+
+	for (size_t i = 0; i < MAX_TOLD_TLS; i++)
+		if (a->told_h2[i] == ci->pid)
+			return;
+	a->told_h2[a->ntold_h2++ % MAX_TOLD_TLS] = ci->pid;
+	hs_output_peer(ci, peer, sizeof(peer));
+	hs_output_note(stderr, "pid %u (%s): its HTTP/2 connection with %s was open before tracing "
+		       "began: not decoded, as its header compression state is unknown (new "
+		       "connections are)", ci->pid, ci->comm, peer);
+}
+
 /* What the OpenSSL and GnuTLS discovery found, once per change: failures always, the rest
  * with -v. */
 static void report_tls(struct app *a)
@@ -629,7 +646,8 @@ int main(int argc, char **argv)
 	static const char *redact[MAX_REDACT];
 	struct hs_output_opts oo = { .redact = 1, .redact_names = redact };
 	struct hs_conns_opts co = { .lim = HS_LIMITS_DEFAULT, .emit = on_exchange, .ctx = &a,
-				    .tls_lib = on_tls_lib, .tls_unseen = on_tls_unseen };
+				    .tls_lib = on_tls_lib, .tls_unseen = on_tls_unseen,
+				    .h2_midway = on_h2_midway };
 	struct hs_capture_opts cap = { 0 };
 	static const char *comms[MAX_FILTERS];
 	static uint16_t ports[MAX_FILTERS];

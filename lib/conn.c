@@ -274,6 +274,15 @@ static enum proto_state detect(struct conn *c)
 			return P_NONE;
 		}
 	}
+	/* HTTP/2 frames with no preface before them: a connection open before tracing began,
+	 * whose header compression state is unknown; not decoded, and said so */
+	for (int d = 0; d < 2; d++) {
+		if (!undecided && hs_http2_detect_frame(c->det[d], c->detlen[d]) == 1) {
+			if (c->t->o.h2_midway)
+				c->t->o.h2_midway(&c->ci, c->t->o.ctx);
+			return P_NONE;
+		}
+	}
 	/* neither says yes: let the HTTP/1 decoder resynchronise (attached mid-connection) */
 	if (undecided)
 		return P_DETECT;

@@ -23,6 +23,8 @@ struct hs_conns_opts {
 	/* optional: a connection that carried TLS ends, and no TLS probe ever reported its
 	 * plaintext: only its ciphertext went by */
 	void (*tls_unseen)(const struct hs_conninfo *ci, void *ctx);
+	/* optional: an HTTP/2 connection seen from its middle, which is not decoded */
+	void (*h2_midway)(const struct hs_conninfo *ci, void *ctx);
 	size_t max_conns;		/* 0: HS_CONNS_MAX; the least recently used is flushed beyond */
 	int name_containers;		/* live capture: name each connection's container */
 };

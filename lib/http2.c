@@ -171,6 +171,43 @@ int hs_http2_detect_server(const uint8_t *p, size_t n)
 	return -1;
 }
 
+/* A plausible frame header of a connection seen from the middle (no preface): a known
+ * type with the flags, stream id and length that type allows, within the default maximum
+ * frame size. 1 when p starts with one, 0 when not (or fewer than 9 bytes). */
+int hs_http2_detect_frame(const uint8_t *p, size_t n)
+{
+	uint32_t len, sid;
+	uint8_t type, fl;
+
+	if (n < FRAME_HDR)
+		return 0;
+	len = be24(p);
+	sid = be32(p + 5);
+	type = p[3];
+	fl = p[4];
+	if (sid & 0x80000000u || len > FRAME_SIZE_DEFAULT)
+		return 0;
+	switch (type) {
+	case F_DATA:
+		return sid && !(fl & ~(FL_END_STREAM | FL_PADDED));
+	case F_HEADERS:
+		return sid && len && !(fl & ~(FL_END_STREAM | FL_END_HEADERS | FL_PADDED | FL_PRIORITY));
+	case F_PRIORITY:
+		return sid && !fl && len == 5;
+	case F_RST_STREAM:
+		return sid && !fl && len == 4;
+	case F_SETTINGS:
+		return !sid && (fl == FL_ACK ? len == 0 : !fl && len % 6 == 0);
+	case F_PING:
+		return !sid && !(fl & ~FL_ACK) && len == 8;
+	case F_GOAWAY:
+		return !sid && !fl && len >= 8;
+	case F_WINDOW_UPDATE:
+		return !fl && len == 4;
+	}
+	return 0;
+}
+
 /* --- HPACK inflaters --- */
 
 /* A fresh inflater: its table may only be larger than the peer's, never smaller, so

@@ -29,5 +29,7 @@ int hs_http2_detect(const uint8_t *p, size_t n);
 /* 1 when p starts with a server connection preface (a SETTINGS frame header, RFC 9113 3.4),
  * 0 when not, -1 when more is needed. A server may write it before reading the client's. */
 int hs_http2_detect_server(const uint8_t *p, size_t n);
+/* 1 when p starts with a plausible HTTP/2 frame header (a connection seen from its middle). */
+int hs_http2_detect_frame(const uint8_t *p, size_t n);
 
 #endif

@@ -155,6 +155,45 @@ def test_nghttpd_server_side_concurrent_streams():
     assert ["x-srv-trailer", "done"] in a["response"]["trailers"], a["response"]["trailers"]
 
 
+MIDWAY_JS = r"""
+const http2 = require('http2'), fs = require('fs');
+const [url, flag] = [process.argv[2], process.argv[3]];
+const get = (s, path) => new Promise(ok => {
+  const r = s.request({':path': path, 'x-same': 'indexed by HPACK'});
+  r.on('data', () => {}); r.on('end', ok); r.end();
+});
+(async () => {
+  const a = http2.connect(url);
+  for (let i = 0; !fs.existsSync(flag); i++) {	/* until httpsnoop traces this process */
+    await get(a, '/a.txt?old=' + i); console.log('old', i);
+    await new Promise(ok => setTimeout(ok, 100));
+  }
+  for (let i = 0; i < 2; i++) await get(a, '/a.txt?still-old=' + i);
+  const b = http2.connect(url);
+  await get(b, '/a.txt?new');
+  a.close(); b.close();
+})();
+"""
+
+
+def test_connection_open_before_tracing_is_named_not_misread():
+    # the header compression state of a connection open before tracing began is unknown:
+    # its exchanges cannot be decoded, which is said, once; a new connection is decoded
+    flag = os.path.join(TMP, "midway")
+    p = Proc(["node", "-e", MIDWAY_JS, "x", f"http://127.0.0.1:{NGHTTPD_PORT}", flag],
+             stdout=subprocess.PIPE)
+    assert p.p.stdout.readline().startswith(b"old 0")
+    s = Snoop("-p", p.pid)
+    open(flag, "w").close()
+    p.p.wait(timeout=30)
+    ex = s.stop()
+    assert [e["request"]["target"] for e in ex] == ["/a.txt?new"], ex
+    clean(ex[0])
+    note = (f"pid {p.pid} (node): its HTTP/2 connection with 127.0.0.1:{NGHTTPD_PORT} was "
+            "open before tracing began: not decoded")
+    assert s.stderr.count(note) == 1, s.stderr
+
+
 def test_nghttp_post_with_trailers():
     s = Snoop("-p", NGHTTPD.pid, "-s", "0")
     run(["nghttp", "-n", "-d", POST_FILE, "--trailer", "x-cli-trailer: sent",
