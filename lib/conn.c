@@ -137,6 +137,7 @@ static void reset_decoding(struct conn *c, int closed)
 	c->detlen[0] = c->detlen[1] = 0;
 	c->guessed = 0;
 	c->ciphertext = 0;
+	c->h2_server_first = 0;	/* the decision it qualified is gone with its decoder */
 	c->fed = 0;
 }
 
@@ -328,7 +329,7 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 		return;
 	if (c->h2_server_first && dir != c->h2_server_first - 1) {
 		c->h2_server_first = 0;
-		if (speaks_http1(data, len)) {
+		if (c->proto == P_HTTP2 && speaks_http1(data, len)) {
 			hs_http2_free(c->h2);
 			c->h2 = NULL;
 			c->h1 = hs_http1_new(&c->ci, &t->o.lim, on_exchange, c);

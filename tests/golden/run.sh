@@ -13,10 +13,14 @@ for cap in "$here"/../data/*.hsnoop; do
   for mode in txt json; do
     flags=(-vv); [ "$mode" = json ] && flags=(-j)
     got=$("$hs" -r "$cap" "${flags[@]}" 2>/dev/null)
+    rc=$?	# a sanitizer's report (a leak too) makes it fail
     want="$here/$name.$mode"
     n=$((n + 1))
     if [ "$update" = --update ]; then
       printf '%s\n' "$got" > "$want"
+    elif [ "$rc" != 0 ]; then
+      echo "FAIL $name.$mode: exit status $rc"
+      fail=$((fail + 1))
     elif [ "$mode" = txt ] && printf '%s' "$got" | LC_ALL=C grep -q '[[:cntrl:]]' <(printf '%s' "$got" | tr -d '\n'); then
       echo "FAIL $name.txt: a control character from the capture reached the text output"
       fail=$((fail + 1))
