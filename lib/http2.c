@@ -171,41 +171,48 @@ int hs_http2_detect_server(const uint8_t *p, size_t n)
 	return -1;
 }
 
-/* A plausible frame header of a connection seen from the middle (no preface): a known
- * type with the flags, stream id and length that type allows, within the default maximum
- * frame size. 1 when p starts with one, 0 when not (or fewer than 9 bytes). */
-int hs_http2_detect_frame(const uint8_t *p, size_t n)
+/* Whether h is a plausible frame header: a known type with the flags, stream id and length
+ * that type allows, no longer than max; from_client: the client wrote it (its streams are
+ * odd, and it pushes none). */
+static int header_plausible(const uint8_t *h, uint32_t max, int from_client)
 {
-	uint32_t len, sid;
-	uint8_t type, fl;
+	uint32_t len = be24(h), sid = be32(h + 5);
+	uint8_t type = h[3], fl = h[4];
 
-	if (n < FRAME_HDR)
-		return 0;
-	len = be24(p);
-	sid = be32(p + 5);
-	type = p[3];
-	fl = p[4];
-	if (sid & 0x80000000u || len > FRAME_SIZE_DEFAULT)
+	if (sid & 0x80000000u || len > max)
 		return 0;
 	switch (type) {
 	case F_DATA:
-		return sid && !(fl & ~(FL_END_STREAM | FL_PADDED));
+		return sid && !(fl & ~(FL_END_STREAM | FL_PADDED)) && !(from_client && !(sid & 1));
 	case F_HEADERS:
-		return sid && len && !(fl & ~(FL_END_STREAM | FL_END_HEADERS | FL_PADDED | FL_PRIORITY));
+		return sid && !(fl & ~(FL_END_STREAM | FL_END_HEADERS | FL_PADDED | FL_PRIORITY)) &&
+		       !(from_client && !(sid & 1));
 	case F_PRIORITY:
 		return sid && !fl && len == 5;
 	case F_RST_STREAM:
 		return sid && !fl && len == 4;
 	case F_SETTINGS:
 		return !sid && (fl == FL_ACK ? len == 0 : !fl && len % 6 == 0);
+	case F_PUSH_PROMISE:
+		return sid && !(fl & ~(FL_END_HEADERS | FL_PADDED)) && len >= 4 && !from_client;
 	case F_PING:
 		return !sid && !(fl & ~FL_ACK) && len == 8;
 	case F_GOAWAY:
 		return !sid && !fl && len >= 8;
 	case F_WINDOW_UPDATE:
 		return !fl && len == 4;
+	case F_CONTINUATION:
+		return sid && !(fl & ~FL_END_HEADERS);
 	}
 	return 0;
+}
+
+/* A connection seen from its middle (no preface): p starts with a plausible frame header
+ * within the default frame size, one that needs no frame before it. */
+int hs_http2_detect_frame(const uint8_t *p, size_t n)
+{
+	return n >= FRAME_HDR && p[3] != F_CONTINUATION &&
+	       header_plausible(p, FRAME_SIZE_DEFAULT, 0);
 }
 
 /* --- HPACK inflaters --- */
@@ -683,36 +690,8 @@ out:
 
 static int frame_plausible(const struct hs_http2 *d, int x, const uint8_t *h, uint32_t max)
 {
-	uint32_t len = be24(h), sid = be32(h + 5);
-	uint8_t type = h[3], fl = h[4];
-	int from_client = d->cdir == x;
-
-	if (sid & 0x80000000u || len > max || len > d->dir[x].max_frame)
-		return 0;
-	switch (type) {
-	case F_DATA:
-		return sid && !(fl & ~(FL_END_STREAM | FL_PADDED)) && !(from_client && !(sid & 1));
-	case F_HEADERS:
-		return sid && !(fl & ~(FL_END_STREAM | FL_END_HEADERS | FL_PADDED | FL_PRIORITY)) &&
-		       !(from_client && !(sid & 1));
-	case F_PRIORITY:
-		return sid && !fl && len == 5;
-	case F_RST_STREAM:
-		return sid && !fl && len == 4;
-	case F_SETTINGS:
-		return !sid && (fl == FL_ACK ? len == 0 : !fl && len % 6 == 0);
-	case F_PUSH_PROMISE:
-		return sid && !(fl & ~(FL_END_HEADERS | FL_PADDED)) && len >= 4 && !from_client;
-	case F_PING:
-		return !sid && !(fl & ~FL_ACK) && len == 8;
-	case F_GOAWAY:
-		return !sid && !fl && len >= 8;
-	case F_WINDOW_UPDATE:
-		return !fl && len == 4;
-	case F_CONTINUATION:
-		return sid && !(fl & ~FL_END_HEADERS);
-	}
-	return 0;
+	return header_plausible(h, max < d->dir[x].max_frame ? max : d->dir[x].max_frame,
+				d->cdir == x);
 }
 
 /* Bytes of direction x were lost or skipped at a place where frame sync is lost. */
