@@ -986,13 +986,11 @@ int main(int argc, char **argv)
 		report_children(&a);
 	if (container)
 		fprintf(stderr, "httpsnoop: tracing container %.12s, Ctrl-C to stop\n", container_id);
-	else if (a.npids && !a.alive)
-		;	/* said above */
-	else if (a.npids)
+	else if (!a.npids)
+		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
+	else if (a.alive)	/* none left: each was said above */
 		fprintf(stderr, "httpsnoop: tracing %zu process%s, Ctrl-C to stop\n", a.alive,
 			a.alive == 1 ? "" : "es");
-	else
-		fprintf(stderr, "httpsnoop: tracing every process, Ctrl-C to stop\n");
 
 	/* a pipe or socket: its reader going away ends the run at once (| head -1) */
 	if (!a.wfile || a.wfile == stdout) {

@@ -1086,7 +1086,6 @@ static int gap_message(struct hs_http1 *d, struct dir *s, uint64_t ts)
 		s->ent = NULL;
 		if (!e)
 			return 0;
-		e->claimed = 1;
 		m = &e->resp;
 		e->resp_done = 1;
 		e->resp_skipped = s->skipped;
