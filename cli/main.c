@@ -118,9 +118,12 @@ static long parse_num(const char *s, long min, long max, const char *what)
 	char *end;
 	long v;
 
+	/* digits only: strtol() would also take leading blanks and a sign ("-p +1") */
+	if (!isdigit((unsigned char)*s))
+		usage_error(what, s);
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	if (errno || *end || v < min || v > max)
 		usage_error(what, s);
 	return v;
 }
@@ -520,7 +523,7 @@ static void add_pids(struct app *a, const char *arg)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (a->npids >= MAX_TARGETS)
 			usage_error("too many processes: at most 1024 (%s)", tok);
-		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, isdigit((unsigned char)*tok) ?
+		a->pids[a->npids++] = parse_num(tok, 0, INT_MAX, !isalpha((unsigned char)*tok) ?
 						"not a process id: '%s'" :
 						"not a process id: '%s' (a command name goes to --comm)");
 	}
