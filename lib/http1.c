@@ -66,6 +66,7 @@ struct dir {
 	uint8_t te, chunked;		/* Transfer-Encoding seen, its last coding is chunked */
 	uint8_t shown;			/* cur was emitted as streaming (hs_http1_tick) */
 	uint8_t any_field, last_kept, last_framing;	/* for obs-fold */
+	uint8_t seen;			/* bytes of this direction were fed or lost */
 };
 
 struct hs_http1 {
@@ -523,6 +524,11 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	struct hs_message *m = &s->cur;
 	struct dir *o = other(d, s);
 
+	if (sl->kind == K_REQ && !s->synced && !s->skipped && !o->seen && o->state == ST_RESYNC)
+		/* the connection is seen from its first request: the other direction's first
+		 * line starts its response, a malformed one included, which then keeps its
+		 * place in the pairing instead of being skipped */
+		o->state = ST_START;
 	hs_message_reset(m);
 	s->kind = sl->kind;
 	if (s->role == K_ANY)
@@ -1034,6 +1040,8 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 		return d->stopped;
 	s = &d->dir[dir];
 	d->nomem = 0;
+	if (len)
+		s->seen = 1;
 	while (off < len && !d->stopped) {
 		const uint8_t *p = data + off;
 		size_t n = len - off, take;
@@ -1152,6 +1160,7 @@ void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts)
 {
 	if (!d || dir < 0 || dir > 1 || !len || d->stopped)
 		return;
+	d->dir[dir].seen = 1;
 	gap_dir(d, &d->dir[dir], len, ts);
 }
 

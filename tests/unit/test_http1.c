@@ -644,6 +644,28 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* not even HTTP/ at the start: from the connection's first request on, the first
+		 * response keeps its place as (invalid) instead of being skipped, which paired
+		 * every later request with the response of the one after it */
+		.name = "malformed first response keeps its place",
+		.in = {
+			D0("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+			   "GET /c HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTXP/9 abc\r\n\r\n"
+			   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"
+			   "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nc"),
+		},
+		.nbefore = 3,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/a") }, .resp = { .flags = P | INV, .status = 0 } },
+			{ .flags = HS_EX_SKIPPED, .skipped = 2,
+			  .req = { REQ11(PC, "GET", "/b") },
+			  .resp = { RESP11(PC, 200), .body = "b", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/c") },
+			  .resp = { RESP11(PC, 201), .body = "c", .body_size = 1 } },
+		},
+	},
+	{
 		.name = "malformed request line in sync is invalid",
 		.in = {
 			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
