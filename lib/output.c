@@ -434,6 +434,18 @@ static int name_is(const struct hs_header *h, const char *name)
 	return strlen(name) == h->name_len && strncasecmp(h->name, name, h->name_len) == 0;
 }
 
+/* As name_is, ignoring whitespace before the colon ("Authorization : x"): invalid
+ * (RFC 9112 5.1), yet lenient servers take such a field for the header it names, so its
+ * value must not escape redaction. */
+static int name_is_loose(const struct hs_header *h, const char *name)
+{
+	uint32_t n = h->name_len;
+
+	while (n && (h->name[n - 1] == ' ' || h->name[n - 1] == '\t'))
+		n--;
+	return strlen(name) == n && strncasecmp(h->name, name, n) == 0;
+}
+
 static int is_redacted(const struct hs_output *out, const struct hs_header *h)
 {
 	static const char *const always[] = {
@@ -443,10 +455,10 @@ static int is_redacted(const struct hs_output *out, const struct hs_header *h)
 	if (!out->o.redact)
 		return 0;
 	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		if (name_is(h, always[i]))
+		if (name_is_loose(h, always[i]))
 			return 1;
 	for (size_t i = 0; i < out->o.nredact; i++)
-		if (out->o.redact_names[i] && name_is(h, out->o.redact_names[i]))
+		if (out->o.redact_names[i] && name_is_loose(h, out->o.redact_names[i]))
 			return 1;
 	return 0;
 }
