@@ -144,6 +144,11 @@ int hs_body_decode(enum hs_body_enc enc, const uint8_t *in, size_t n, size_t max
 		zr = inflate(&z, Z_NO_FLUSH);
 		len = cap - z.avail_out;
 		if (zr == Z_STREAM_END) {
+			/* a gzip body may hold several members (RFC 1952 2.2), each to be decoded
+			 * in turn, as gzip -d and browsers do */
+			if (z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b &&
+			    enc == HS_ENC_GZIP && inflateReset(&z) == Z_OK)
+				continue;
 			*flags |= HS_BODY_END;
 			break;
 		}
