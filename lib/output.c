@@ -814,6 +814,10 @@ static void text_body(struct sb *b, const struct hs_message *m, char dir)
 		sb_printf(b, "  %c [decoded output cut at %zu bytes]\n", dir, v.len);
 	if (v.flags & HS_BODY_BAD)
 		sb_printf(b, "  %c [corrupt %s data]\n", dir, v.encoding);
+	else if (v.encoding && !(v.flags & (HS_BODY_END | HS_BODY_CUT)) &&
+		 m->body_kept >= m->body_size)
+		/* all of the body was kept, yet the compressed stream did not end */
+		sb_printf(b, "  %c [%s data ends early]\n", dir, v.encoding);
 	if (m->body_size > shown)
 		sb_printf(b, "  %c [truncated %" PRIu64 " bytes]\n", dir, m->body_size - shown);
 	free(v.owned);
@@ -905,8 +909,10 @@ static void json_body(struct sb *b, const struct hs_message *m)
 		  m->body_kept);
 	json_str(b, v.encoding);
 	if (v.encoding)
-		sb_printf(b, ",\"decoded_size\":%zu,\"decoded_cut\":%s", v.len,
-			  v.flags & HS_BODY_CUT ? "true" : "false");
+		sb_printf(b, ",\"decoded_size\":%zu,\"decoded_cut\":%s,\"decoded_whole\":%s,"
+			  "\"decoded_error\":%s", v.len, v.flags & HS_BODY_CUT ? "true" : "false",
+			  (v.flags & (HS_BODY_END | HS_BODY_CUT | HS_BODY_BAD)) == HS_BODY_END ?
+			  "true" : "false", v.flags & HS_BODY_BAD ? "true" : "false");
 	if (v.text) {
 		sb_puts(b, ",\"text\":");
 		esc_json(b, v.data, v.text_len);

@@ -176,6 +176,7 @@ def test_gzip_body_round_trip():
     wire = len(gzip.compress(GZ_TEXT.encode(), mtime=0))
     assert b["encoding"] == "gzip" and b["size"] == wire and b["captured"] == wire, b
     assert b["decoded_size"] == len(GZ_TEXT) and b["decoded_cut"] is False
+    assert b["decoded_whole"] is True and b["decoded_error"] is False
     assert b["text"] == GZ_TEXT
     assert len(GZ_TEXT) > 4096 > wire	# more text than the default snap length
     # text mode shows the same decoded text

@@ -415,6 +415,8 @@ static void test_compressed(void)
 		snprintf(want, sizeof(want), "\"%s\",%zu,%zu", kinds[k].label, zn, strlen(plain));
 		check_jq(s, "[.response.body.encoding, .response.body.size, "
 			 ".response.body.decoded_size] | @csv", want);
+		check_jq(s, "[.response.body.decoded_whole, .response.body.decoded_error] | @csv",
+			 "true,false");
 		free(s);
 		clear(&ex);
 	}
@@ -443,6 +445,43 @@ static void test_compressed(void)
 			     "  <| line 0: 0\n  <| line 1: 7919\n  <| line 2: 1655\n") != NULL);
 		snprintf(want, sizeof(want), "  < [truncated %zu bytes]\n", zn - 200);
 		CHECK(strstr(s, want) != NULL);
+		free(s);
+		clear(&ex);
+	}
+
+	/* a stream the server ended early, and one that turns corrupt: the decoded start is
+	 * shown, and said not to be the whole body */
+	for (int corrupt = 0; corrupt < 2; corrupt++) {
+		static const struct hs_limits roomy = { .max_body = 1 << 16,
+							.max_header_bytes = 1000, .max_headers = 10 };
+		char big[20000];
+		size_t zn, bn = 0;
+		uint8_t zb[20000];
+
+		for (int i = 0; bn + 64 < sizeof(big); i++)
+			bn += snprintf(big + bn, sizeof(big) - bn, "line %d: %lld\n", i,
+				       (long long)i * i * 7919 % 10007);
+		zn = zip((const uint8_t *)big, bn, zb, sizeof(zb), 31);
+		if (corrupt)
+			memset(zb + zn / 2, 0xff, zn - zn / 2);
+		else
+			zn /= 2;
+		basic(&ex, &ci);
+		hs_message_reset(&ex.resp);
+		ex.resp.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
+		ex.resp.status = 200;
+		hdr(&ex.resp, 0, "Content-Encoding", "gzip");
+		hs_message_add_body(&ex.resp, &roomy, zb, zn, 1);
+		s = render(2, 0, &ex);
+		CHECK(strstr(s, "  <| line 0: 0\n") != NULL);
+		CHECK(strstr(s, corrupt ? "  < [corrupt gzip data]\n" :
+					  "  < [gzip data ends early]\n") != NULL);
+		CHECK(!strstr(s, corrupt ? "ends early" : "corrupt") && !strstr(s, "truncated"));
+		free(s);
+		s = render(2, 1, &ex);
+		check_json(s);
+		check_jq(s, "[.response.body.decoded_whole, .response.body.decoded_error] | @csv",
+			 corrupt ? "false,true" : "false,false");
 		free(s);
 		clear(&ex);
 	}
