@@ -34,6 +34,9 @@ enum hs_rec_type {
 	HS_REC_EXIT = 4,	/* a process exited: its sockets are gone */
 	HS_REC_EXEC = 5,	/* a traced process called execve(): its executable changed */
 	HS_REC_FORK = 6,	/* a traced process made a task (tid: its id), now traced too */
+	HS_REC_TLSLIB = 7,	/* capture files only, written by httpsnoop itself: the name of
+				 * the TLS library (source) of process pid, cap bytes after the
+				 * header, for -r, which cannot look at the process */
 };
 
 enum hs_dir {

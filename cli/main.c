@@ -65,6 +65,12 @@ struct app {
 	uint32_t told_h2[MAX_TOLD_TLS];		/* pids told of HTTP/2 seen midway, round robin */
 	unsigned ntold_h2;
 	const struct hs_capture_opts *filter;	/* -r: what to show of the file */
+	struct {				/* TLS library names: written to -w files */
+		uint32_t pid;			/* before a process's first TLS record, read */
+		uint8_t source;			/* back from -r files; round robin */
+		char name[HS_TLS_LIB_LEN];
+	} libs[MAX_TOLD_TLS];
+	unsigned nlibs;
 };
 
 static void help(void)
@@ -302,6 +308,72 @@ static void on_untraced_child(struct app *a, const struct hs_rec *r)
 		       r->comm, r->tid);
 }
 
+/* The name of the TLS library whose probe reported source for pid: from the probes' state, or
+ * (-r) from the file. */
+static void tls_lib_name(struct app *a, uint32_t pid, int source, char *buf, size_t len)
+{
+	const char *lib = NULL;
+
+	buf[0] = '\0';
+	if (source == HS_SOURCE_GOTLS && a->gotls)
+		lib = hs_gotls_lib(a->gotls, pid);
+	if ((source == HS_SOURCE_OPENSSL || source == HS_SOURCE_GNUTLS) && a->tls)
+		hs_tls_lib_name(a->tls, pid, source == HS_SOURCE_GNUTLS, buf, len);
+	for (size_t i = 0; i < MAX_TOLD_TLS && !a->tls && !a->gotls && !lib; i++)
+		if (a->libs[i].pid == pid && pid && a->libs[i].source == source)
+			lib = a->libs[i].name;
+	if (lib)
+		snprintf(buf, len, "%s", lib);
+}
+
+/* The entry of pid's library of source, SIZE_MAX when none. */
+static size_t lib_index(const struct app *a, uint32_t pid, int source)
+{
+	for (size_t i = 0; i < MAX_TOLD_TLS; i++)
+		if (a->libs[i].pid == pid && pid && a->libs[i].source == source)
+			return i;
+	return SIZE_MAX;
+}
+
+/* -w: a TLS record of a process not named in the file yet: name its library first. */
+static int write_tls_lib(struct app *a, const struct hs_rec *r)
+{
+	struct {
+		struct hs_rec h;
+		char name[HS_TLS_LIB_LEN];
+	} rec = { .h = { .type = HS_REC_TLSLIB, .ts_ns = r->ts_ns, .pid = r->pid,
+			 .tid = r->tid, .source = r->source } };
+	unsigned k;
+
+	if (r->type != HS_REC_DATA || r->source == HS_SRC_SYSCALL ||
+	    lib_index(a, r->pid, r->source) != SIZE_MAX)
+		return 0;
+	memcpy(rec.h.comm, r->comm, sizeof(rec.h.comm));
+	tls_lib_name(a, r->pid, r->source, rec.name, sizeof(rec.name));
+	rec.h.len = rec.h.cap = strlen(rec.name);
+	k = a->nlibs++ % MAX_TOLD_TLS;
+	a->libs[k].pid = r->pid;
+	a->libs[k].source = r->source;
+	memcpy(a->libs[k].name, rec.name, sizeof(rec.name));
+	return hs_recfile_write(a->wfile, &rec, sizeof(rec.h) + rec.h.cap);
+}
+
+/* -r: a library name from the file. */
+static void read_tls_lib(struct app *a, const struct hs_rec *r, size_t size)
+{
+	size_t n = r->cap < size - sizeof(*r) ? r->cap : size - sizeof(*r), k;
+
+	if (n >= HS_TLS_LIB_LEN)
+		n = HS_TLS_LIB_LEN - 1;
+	k = lib_index(a, r->pid, r->source);
+	if (k == SIZE_MAX)
+		k = a->nlibs++ % MAX_TOLD_TLS;
+	a->libs[k].pid = r->pid;
+	a->libs[k].source = r->source;
+	memcpy(a->libs[k].name, r + 1, n);
+	a->libs[k].name[n] = '\0';
+}
+
 static void on_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
@@ -335,13 +407,19 @@ static void on_record(const void *data, size_t size, void *ctx)
 	} else if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->tls) {
 		hs_tls_forget_pid(a->tls, r->pid);	/* no more looks at a new program */
 	}
+	/* its id may come back for a process with another library */
+	for (i = 0; size >= sizeof(*r) && r->type == HS_REC_EXIT && i < MAX_TOLD_TLS; i++)
+		if (a->libs[i].pid == r->pid)
+			a->libs[i].pid = 0;
 	if (a->wfile) {
 		int err;
 
 		/* -c: the file ends with the exchange that made the count */
 		if (finished(a))
 			return;
-		err = hs_recfile_write(a->wfile, data, size);
+		err = write_tls_lib(a, r);
+		if (!err)
+			err = hs_recfile_write(a->wfile, data, size);
 		if (err) {
 			a->out_err = err;
 			stop = 1;
@@ -359,8 +437,11 @@ static void on_record(const void *data, size_t size, void *ctx)
 static void on_file_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
+	const struct hs_rec *r = data;
 
-	if (size < sizeof(struct hs_rec) || hs_capture_wants(a->filter, data))
+	if (size >= sizeof(*r) && r->type == HS_REC_TLSLIB)
+		read_tls_lib(a, r, size);
+	else if (size < sizeof(*r) || hs_capture_wants(a->filter, data))
 		on_record(data, size, ctx);
 }
 
@@ -375,15 +456,8 @@ static void on_gotls_note(const char *msg, int failed, void *ctx)
 static void on_tls_lib(struct hs_conninfo *ci, void *ctx)
 {
 	struct app *a = ctx;
-	const char *lib = NULL;
 
-	if (ci->source == HS_SOURCE_GOTLS && a->gotls)
-		lib = hs_gotls_lib(a->gotls, ci->pid);
-	if ((ci->source == HS_SOURCE_OPENSSL || ci->source == HS_SOURCE_GNUTLS) && a->tls)
-		hs_tls_lib_name(a->tls, ci->pid, ci->source == HS_SOURCE_GNUTLS, ci->tls_lib,
-				sizeof(ci->tls_lib));
-	if (lib)
-		snprintf(ci->tls_lib, sizeof(ci->tls_lib), "%s", lib);
+	tls_lib_name(a, ci->pid, ci->source, ci->tls_lib, sizeof(ci->tls_lib));
 	report_tls(a);	/* a library hooked in advance is told once it is seen in use */
 }
 

@@ -13,6 +13,8 @@ enum hs_source {
 	HS_SOURCE_SYSCALL = 0, HS_SOURCE_OPENSSL = 1, HS_SOURCE_GOTLS = 2, HS_SOURCE_GNUTLS = 3,
 };
 
+#define HS_TLS_LIB_LEN 32
+
 /* What the connection table knows about a connection; owned by lib/conn.c. */
 struct hs_conninfo {
 	uint32_t pid, tid;
@@ -28,7 +30,7 @@ struct hs_conninfo {
 	char lpath[108], rpath[108];
 	int fd;
 	enum hs_source source;		/* plaintext source (TLS when not SYSCALL) */
-	char tls_lib[32];		/* e.g. "libssl.so.3", "go1.19.8"; "" for plaintext */
+	char tls_lib[HS_TLS_LIB_LEN];	/* e.g. "libssl.so.3", "go1.19.8"; "" for plaintext */
 };
 
 struct hs_header {

@@ -6,6 +6,7 @@ wget and gnutls-serv (GnuTLS).
 Clients that are traced wait for a line on stdin, so httpsnoop is attached before their
 first request."""
 import glob
+import json
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, as_nobody, find, free_port, header, libssl_copy, make_cert,  # noqa: E402
+from hs import (HTTPSNOOP, Proc, Snoop, as_nobody, find, free_port, header, libssl_copy, make_cert,  # noqa: E402
                 nginx, one, require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
@@ -117,6 +118,20 @@ def test_nginx_terminates_tls_for_a_plaintext_backend():
     assert back["process"]["pid"] == WORKER
     for e in (front, back):
         assert e["response"]["body"]["text"] == "hello over tls\n", e["response"]
+
+
+def test_capture_file_names_the_tls_library():
+    # -r cannot look at the process: the file says which library it was
+    cap = f"{TMP}/tls.hsnoop"
+    s = Snoop("-p", WORKER, "-w", cap, json_out=False)
+    assert curl("-o", "/dev/null", f"https://127.0.0.1:{NGX_PORT}/a.txt?file=1") == "200 "
+    s.stop()
+    r = subprocess.run([HTTPSNOOP, "-r", cap, "-j"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    e = one([json.loads(l) for l in r.stdout.splitlines()], target="/a.txt?file=1", status=200)
+    check(e, "server", NGX_PORT, "libssl.so", WORKER)
+    r = subprocess.run([HTTPSNOOP, "-r", cap], capture_output=True, text=True, timeout=30)
+    assert "TLS(libssl.so" in r.stdout and "/a.txt?file=1" in r.stdout, r.stdout
 
 
 HAPROXY_CFG = """
