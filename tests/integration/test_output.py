@@ -386,7 +386,8 @@ def test_help_fits_one_screen():
 
 def test_usage_errors_exit_2_with_one_line():
     bad = [["--bogus"], ["-X"], ["-c", "x"], ["-c", "-1"], ["-s", "nope"], ["-s", "99999999999"],
-           ["-p", "abc"], ["-p", "1,,x"], ["-p", "+1"], ["-c", " 3"], ["-c"], ["--redact-header"], ["extra-arg"],
+           ["-p", "abc"], ["-p", "1,,x"], ["-p", "+1"], ["-c", " 3"], ["-c"],
+           ["--redact-header"], ["extra-arg"],
            ["-w", "/tmp/a", "-r", "/tmp/b"], ["--json=1"], ["-B", "100"], ["-B", "32"],
            ["--buffer-size", "x"], ["-B", "2097152"], ["-c", "0"], ["--port", "0"],
            ["--port", "65536"]]
