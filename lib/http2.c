@@ -1,6 +1,7 @@
 /* http2.c: HTTP/2 stream decoder (RFC 9113), HPACK through nghttp2's inflater (RFC 7541),
  * with gRPC length-prefixed message counts. Frames are parsed here, one byte stream per
  * direction; header blocks are inflated as their fragments arrive, DATA is never buffered. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,15 @@
 #define FRAME_HDR 9
 #define MAX_STREAMS 1024	/* open streams kept; beyond, the oldest is emitted */
 #define CONN_FIELD_BUDGETS 16	/* field bytes kept by open streams: this many messages' worth */
-#define CLOSED_RING 32		/* recently finished stream ids, to ignore their late frames */
+#define CLOSED_RING MAX_STREAMS	/* recently finished stream ids, to ignore their late frames:
+				   as many as may be open, all reset at once */
 #define PENDING_MAX 4		/* SETTINGS frames awaiting their ACK */
 #define RBUF_SIZE 32768		/* resynchronisation window */
 #define FRAME_SIZE_DEFAULT 16384
 #define FRAME_SIZE_MAX 16777215
 #define TABLE_SIZE_DEFAULT 4096
+#define CONN_BODY_BUDGETS 16	/* body bytes kept by open streams: this many messages' worth, */
+#define CONN_BODY_MIN (64u << 20)	/* but never less (the default 4 KiB for 1024 streams) */
 
 enum ftype {
 	F_DATA = 0, F_HEADERS, F_PRIORITY, F_RST_STREAM, F_SETTINGS, F_PUSH_PROMISE,
@@ -123,6 +127,7 @@ struct hs_http2 {
 	uint32_t goaway_last[2];	/* its last stream id */
 	uint32_t goaway_err[2];		/* and its error code */
 	size_t field_bytes;		/* decoded field bytes held by open streams */
+	size_t body_bytes;		/* body bytes kept by open streams */
 	int nomem;
 };
 
@@ -334,6 +339,7 @@ static void stream_emit(struct hs_http2 *d, struct stream *st, unsigned flags)
 			d->dir[x].data_st = NULL;
 	stream_view(d, st, flags, &ex);
 	d->field_bytes -= field_bytes(&st->s[0].m) + field_bytes(&st->s[1].m);
+	d->body_bytes -= st->s[0].m.body_kept + st->s[1].m.body_kept;
 	d->closed[d->closed_pos++ % CLOSED_RING] = st->id;
 	d->emit(&ex, d->ctx);
 	hs_exchange_free(&ex);
@@ -473,11 +479,15 @@ static void block_field(struct hs_http2 *d, int x, const nghttp2_nv *nv)
 {
 	struct block *b = &d->dir[x].blk;
 	size_t sz = field_cost(nv->namelen, nv->valuelen);
+	/* pseudo-header fields (:method, :path, :status...) make the summary line: they
+	 * may use one more budget, which other fields cannot take from them */
+	size_t conn_max = (CONN_FIELD_BUDGETS + (nv->namelen && nv->name[0] == ':')) *
+			  d->lim->max_header_bytes;
 
 	/* per message, and across the connection's open streams: HPACK lets a peer repeat a
 	 * large table entry with one byte */
 	if (b->bytes + sz > d->lim->max_header_bytes ||
-	    d->field_bytes + b->bytes + sz > CONN_FIELD_BUDGETS * d->lim->max_header_bytes) {
+	    d->field_bytes + b->bytes + sz > conn_max) {
 		b->tmp.flags |= HS_MSG_HDRS_CUT;
 		return;
 	}
@@ -575,9 +585,14 @@ static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
 			dst = &m->authority;
 		else if (strcmp(h->name, "host") == 0 && !host)
 			host = h;
-		else if (strcmp(h->name, ":status") == 0 && h->value_len == 3 &&
-			 h->value[0] >= '1' && h->value[0] <= '9')
+		else if (strcmp(h->name, ":status") == 0 && !m->status && h->value_len == 3 &&
+			 h->value[0] >= '1' && h->value[0] <= '9' && isdigit((unsigned char)h->value[1]) &&
+			 isdigit((unsigned char)h->value[2]))
 			m->status = atoi(h->value);
+		/* a NUL would end the summary line's copy early, hiding the rest of a :path: such
+		 * a field is malformed (RFC 9113 8.2.1) */
+		if (dst && memchr(h->value, '\0', h->value_len))
+			m->flags |= HS_MSG_INVALID;
 		if (dst && !*dst && hs_set_str(dst, h->value, h->value_len) < 0)
 			d->nomem = 1;
 	}
@@ -625,6 +640,8 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 	if (!b->failed && !b->push)
 		learn_roles(d, x, &b->tmp);
 	if (b->push) {
+		if (d->cdir == x)
+			goto out;	/* a client cannot push (RFC 9113 8.4) */
 		if (d->cdir < 0)
 			d->cdir = 1 - x;
 		if (stream_find(d, b->promised) || recently_closed(d, b->promised) ||
@@ -945,7 +962,18 @@ static void body_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n, ui
 			sd->m.flags |= HS_MSG_GAP;
 		sd->m.flags |= HS_MSG_PRESENT;
 		side_touch(sd, ts);
-		hs_message_add_body(&sd->m, d->lim, p, n, p != NULL);
+		{	/* one connection's open streams keep CONN_BODY_BUDGETS bodies' worth */
+			struct hs_limits l = *d->lim;
+			size_t cap = CONN_BODY_BUDGETS * l.max_body, kept = sd->m.body_kept;
+
+			if (cap < CONN_BODY_MIN)
+				cap = CONN_BODY_MIN;
+			cap = cap > d->body_bytes ? cap - d->body_bytes : 0;
+			if (l.max_body > kept + cap)
+				l.max_body = kept + cap;
+			hs_message_add_body(&sd->m, &l, p, n, p != NULL);
+			d->body_bytes += sd->m.body_kept - kept;
+		}
 		if (st->flags & HS_EX_GRPC)
 			grpc_feed(&sd->m, &sd->g, p, n);
 		break;
@@ -1227,6 +1255,7 @@ int hs_http2_upgraded(struct hs_http2 *d, int cdir, const struct hs_message *req
 	d->field_bytes += field_bytes(m);
 	if (req->body_kept)
 		hs_message_add_body(m, d->lim, req->body, req->body_kept, 1);
+	d->body_bytes += m->body_kept;
 	m->body_size = req->body_size;
 	m->flags = req->flags | HS_MSG_PRESENT | HS_MSG_COMPLETE;
 	return take_nomem(d);

@@ -769,6 +769,35 @@ static void test_rst_goaway(void)
 	sc_free(&sc);
 }
 
+/* A client cancels more streams at once than a handful (a page left while 40 images load):
+ * the responses already in flight are late frames of exchanges printed, not new ones. */
+static void test_rst_many(void)
+{
+	struct script sc;
+	struct result r;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	for (uint32_t i = 0; i < 40; i++)
+		sc_headers(&sc, 0, 2 * i + 1, END_STREAM, get_req);
+	for (uint32_t i = 0; i < 40; i++)
+		sc_frame(&sc, 0, RST_STREAM, 0, 2 * i + 1, "\0\0\0\x08", 4);
+	for (uint32_t i = 0; i < 40; i++)
+		sc_headers(&sc, 1, 2 * i + 1, END_STREAM, NV(":status", "200"));
+	sc_headers(&sc, 0, 81, END_STREAM, get_req);
+	sc_headers(&sc, 1, 81, END_STREAM, NV(":status", "204"));
+	run_script(&sc, &r, WHOLE, 0);
+	CHECK_INT(r.n, 41);
+	for (int i = 0; i < r.n && i < 40; i++) {
+		CHECK_INT(r.ex[i].stream_id, 2 * i + 1);
+		CHECK_INT(r.ex[i].flags, HS_EX_RESET);
+	}
+	if (r.n == 41)
+		CHECK_INT(r.ex[40].resp.status, 204);
+	result_free(&r);
+	sc_free(&sc);
+}
+
 static void test_push(void)
 {
 	struct script sc;
@@ -1269,8 +1298,12 @@ static void test_flush_and_limits(void)
 		for (int i = 0; i < r.n && i < 40; i++) {
 			kept += kept_fields(&r.ex[i].req);
 			cut += !!(r.ex[i].req.flags & HS_MSG_HDRS_CUT);
+			/* the pseudo-header fields of the summary line are never the ones cut */
+			CHECK_STR(r.ex[i].req.method, "GET");
+			CHECK_STR(r.ex[i].req.target, "/a");
+			CHECK_INT(r.ex[i].resp.status, 200);
 		}
-		CHECK(kept <= 16 * lim.max_header_bytes);
+		CHECK(kept <= 17 * lim.max_header_bytes);
 		CHECK(cut >= 10);
 		if (r.n == 41) {
 			CHECK_INT(r.ex[40].stream_id, 81);
@@ -1404,6 +1437,108 @@ static void test_malformed(void)
 		check_headers(&r.ex[1].resp, NV(":status", "500", "x-after", "resync"), "resync");
 	}
 	result_free(&r);
+	sc_free(&sc);
+}
+
+/* A PUSH_PROMISE written by the client (which cannot push) opens no stream, its fields kept
+ * in the HPACK table; of two :status fields the first counts, as of two :method or :path. */
+static void test_client_push_two_status(void)
+{
+	struct script sc;
+	struct result r;
+	uint8_t blk[1024], pl[1100];
+	size_t n;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, END_STREAM, get_req);
+	memcpy(pl, "\0\0\0\x02", 4);
+	n = encode(&sc, 0, blk, sizeof(blk), NV(":method", "GET", ":scheme", "https",
+						":path", "/pushed-by-client", ":authority", "e"));
+	memcpy(pl + 4, blk, n);
+	sc_frame(&sc, 0, PUSH_PROMISE, END_HEADERS, 1, pl, 4 + n);
+	sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "204", ":status", "500"));
+	sc_headers(&sc, 0, 3, END_STREAM, get_req);
+	sc_headers(&sc, 1, 3, END_STREAM, NV(":status", "200"));
+	run_all(&sc, &r, "client push");
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		CHECK_INT(r.ex[0].stream_id, 1);
+		CHECK_INT(r.ex[0].resp.status, 204);
+		CHECK_INT(r.ex[1].stream_id, 3);
+		CHECK_INT(r.ex[1].flags, 0);
+		check_headers(&r.ex[1].req, get_req, "after a client's push");
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
+/* A NUL in :path (malformed, RFC 9113 8.2.1) would end the summary's copy of it early,
+ * hiding what follows: the request is invalid, :status must be three digits. */
+static void test_nul_in_path(void)
+{
+	/* :method GET, :scheme https (static table), :path literal "/p\0?q" */
+	static const uint8_t blk[] = { 0x82, 0x87, 0x04, 5, '/', 'p', 0, '?', 'q' };
+	struct script sc;
+	struct result r;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_frame(&sc, 0, HEADERS, END_HEADERS | END_STREAM, 1, blk, sizeof(blk));
+	sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "2x0"));
+	run_all(&sc, &r, "NUL in :path");
+	CHECK_INT(r.n, 1);
+	if (r.n == 1) {
+		CHECK(r.ex[0].req.flags & HS_MSG_INVALID);
+		CHECK_INT(r.ex[0].resp.status, 0);
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
+static void sum_kept(const struct hs_exchange *ex, void *ctx)
+{
+	size_t *sum = ctx;
+
+	sum[0] += ex->req.body_kept + ex->resp.body_kept;
+	sum[1] += !!(ex->req.flags & HS_MSG_TRUNCATED);
+	sum[2]++;
+}
+
+/* 80 uploads of 1 MiB at once with -s 1048576: the open streams of one connection keep at
+ * most 64 MiB of body (16 bodies' worth, never less than 64 MiB), the rest is cut. */
+static void test_body_budget(void)
+{
+	static const struct hs_limits big = { .max_body = 1 << 20, .max_header_bytes = 65536,
+					      .max_headers = 128 };
+	static const uint8_t chunk[16384];
+	struct script sc;
+	struct buf up = { 0 };
+	size_t sum[3] = { 0 };
+	struct hs_http2 *d;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	for (uint32_t i = 0; i < 80; i++)
+		sc_headers(&sc, 0, 2 * i + 1, 0, NV(":method", "POST", ":scheme", "http",
+						    ":path", "/up", ":authority", "e"));
+	for (int k = 0; k < 64; k++)
+		for (uint32_t i = 0; i < 80; i++)
+			frame(&up, DATA, 0, 2 * i + 1, chunk, sizeof(chunk));
+	sc_bytes(&sc, 0, up.p, up.n);	/* one record: a script holds few */
+	free(up.p);
+	for (uint32_t i = 0; i < 80; i++) {
+		sc_frame(&sc, 0, DATA, END_STREAM, 2 * i + 1, "", 0);
+		sc_headers(&sc, 1, 2 * i + 1, END_STREAM, NV(":status", "200"));
+	}
+	d = hs_http2_new(&ci, &big, sum_kept, sum);
+	CHECK(d != NULL);
+	for (int i = 0; d && i < sc.nev; i++)
+		feed(d, sc.ev[i].dir, sc.data.p + sc.ev[i].off, sc.ev[i].len, i + 1);
+	hs_http2_free(d);
+	CHECK_INT(sum[2], 80);
+	CHECK_INT(sum[0], 64 << 20);
+	CHECK_INT(sum[1], 80);		/* interleaved: each had 51 or 52 of its 64 chunks kept */
 	sc_free(&sc);
 }
 
@@ -1559,6 +1694,7 @@ int main(void)
 	test_interleaved();
 	test_trailers_informational();
 	test_rst_goaway();
+	test_rst_many();
 	test_push();
 	test_gap();
 	test_midconn(0);
@@ -1573,6 +1709,9 @@ int main(void)
 	test_rfc7541(0);
 	test_rfc7541(1);
 	test_malformed();
+	test_client_push_two_status();
+	test_nul_in_path();
+	test_body_budget();
 	test_limits();
 	test_garbage();
 	return CHECK_DONE();
