@@ -591,9 +591,10 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 	if (!hq) {
 		sb_puts(b, "[no request]");
 	} else {
-		if (rq->method) {
+		/* "-" for what an HTTP/2 header block lost or cut did not say */
+		if (rq->method || !(rq->flags & HS_MSG_INVALID)) {
 			col(out, b, "\033[1m");
-			esc_text_str(b, rq->method);
+			esc_text_str(b, rq->method ? rq->method : "-");
 			col(out, b, "\033[0m");
 			sb_putc(b, ' ');
 			esc_text_str(b, rq->target ? rq->target : "-");
@@ -616,6 +617,8 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 		}
 		if (rs->flags & HS_MSG_INVALID)
 			sb_puts(b, rs->status ? " (invalid)" : "(invalid)");
+		else if (!rs->status)
+			sb_putc(b, '-');
 	}
 	put_size(b, "req", hq, rq->body_size);
 	put_size(b, "resp", hr, rs->body_size);

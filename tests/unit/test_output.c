@@ -780,7 +780,20 @@ static void test_markers(void)
 	free(s);
 	clear(&ex);
 
-	/* a response still arriving: streaming, not incomplete */
+	/* HTTP/2 header blocks lost: "-" holds each column (awk counts fields) */
+	basic(&ex, &ci);
+	ex.proto = HS_PROTO_HTTP2;
+	free(ex.req.method);
+	ex.req.method = NULL;
+	ex.req.flags |= HS_MSG_HDRS_LOST;
+	ex.resp.status = 0;
+	ex.resp.flags |= HS_MSG_HDRS_LOST;
+	s = render(0, 0, &ex);
+	CHECK(strstr(s, " HTTP/2 - /index.html -> - req=0B resp=612B 1.23ms ") != NULL);
+	free(s);
+	clear(&ex);
+
+	/* a response still arriving: streaming, not incomplete */	/* a response still arriving: streaming, not incomplete */
 	basic(&ex, &ci);
 	ex.flags = HS_EX_STREAMING;
 	ex.resp.flags = HS_MSG_PRESENT;
