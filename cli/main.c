@@ -1138,9 +1138,6 @@ done:
 	if (!a.wfile)
 		hs_conns_flush_all(a.conns);
 	flush_output(&a);
-	hs_gotls_free(a.gotls);
-	hs_tls_free(a.tls);
-	hs_capture_free(c);
 	if (a.wfile && (a.wfile == stdout ? fflush(a.wfile) : fclose(a.wfile)) && !a.out_err)
 		a.out_err = -errno;
 	{
@@ -1164,6 +1161,11 @@ done:
 				(unsigned long long)st->evicted, st->evicted == 1 ? " was" : "s were",
 				HS_CONNS_MAX, st->evicted == 1 ? "its" : "their");
 	}
+	/* the summary first: taking the probes away waits for the kernel, a grace period each
+	 * (seconds for the dozens of every-process mode on a busy machine) */
+	hs_gotls_free(a.gotls);
+	hs_tls_free(a.tls);
+	hs_capture_free(c);
 	hs_conns_free(a.conns);
 	hs_output_free(a.out);
 	if (a.out_err && a.out_err != -EPIPE) {
