@@ -119,6 +119,39 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 	return 0;
 }
 
+/* A RET whose entry was not seen: the call began before the probes were attached (a
+ * connection's read loop waits in Read between messages, so its first answer returns from
+ * such a call), or its entry was evicted from go_calls. Dropping its n bytes silently paired
+ * each request with the next one's response and cut HTTP/2 frames. Go (regabi) spills the
+ * register arguments of Read, which live across its calls, to the slots its caller reserves
+ * above the return address: c at 8(SP), b.ptr at 16(SP), b.len at 24(SP), and SP at a RET is
+ * SP at the entry. The values are checked as the entry's are (a TCP socket fd behind c). */
+static __always_inline int go_ret_unseen(struct pt_regs *ctx, u64 id, u32 dir, s64 n)
+{
+#if defined(__TARGET_ARCH_x86)
+	u64 spill[3] = {};
+	struct go_offsets *o;
+	u32 tgid = id >> 32, any = 0;
+	s32 fd;
+
+	if (n <= 0 || !traced(id))
+		return 0;
+	o = bpf_map_lookup_elem(&go_procs, &tgid);
+	if (!o)
+		o = bpf_map_lookup_elem(&go_procs, &any);
+	if (!o)
+		return 0;
+	if (bpf_probe_read_user(spill, sizeof(spill), (void *)(ctx->sp + 8)))
+		return 0;
+	if ((u64)n > spill[2] || !spill[1])
+		return 0;
+	fd = go_conn_fd(spill[0], o);
+	if (fd >= 0)
+		emit_plaintext(fd, 0, dir, spill[1], n, HS_SRC_GOTLS);
+#endif
+	return 0;
+}
+
 static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 {
 	u64 id = bpf_get_current_pid_tgid();
@@ -130,7 +163,7 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 		return 0;
 	call = bpf_map_lookup_elem(&go_calls, &k);
 	if (!call)
-		return 0;
+		return go_ret_unseen(ctx, id, dir, n);
 	/* n > 0 bytes were read, whatever the error says */
 	if (n > 0 && (u64)n <= call->len)
 		emit_plaintext(call->fd, 0, dir, call->buf, n, HS_SRC_GOTLS);

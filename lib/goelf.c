@@ -412,6 +412,7 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 	const uint8_t *code;
 	size_t left;
 	uint64_t addr;
+	int guard = 0;
 
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	if (!f->size || f->size > MAX_FUNC_SIZE)
@@ -421,6 +422,7 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 	if (!f->entry_off)
 		return fail(g, -EINVAL, "%s: entry 0x%llx not in an executable segment", name,
 			    (unsigned long long)f->entry_vaddr);
+	f->probe_off = f->entry_off;
 	code = g->img + f->entry_off;
 	left = f->size;
 	addr = f->entry_vaddr;
@@ -431,6 +433,16 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 
 			code += n, left -= n, addr += n;
 			continue;
+		}
+		/* the stack check: "cmp rsp|r12, [r14+16]; jbe" / "cmp sp|x17, x16; b.ls",
+		 * within the first instructions; its branch leads to runtime.morestack,
+		 * which comes back to the entry */
+		if (f->probe_off == f->entry_off && addr - f->entry_vaddr <= 32) {
+			if (strstr(insn->op_str, g->ehdr.e_machine == EM_X86_64 ? "r14" : "x28"))
+				guard = 1;	/* reads g.stackguard0 */
+			else if (guard && (!strcmp(insn->mnemonic, "jbe") ||
+					   !strcmp(insn->mnemonic, "b.ls")))
+				f->probe_off = f->entry_off + (addr - f->entry_vaddr);
 		}
 		if (insn->id != ret_id)
 			continue;

@@ -38,6 +38,10 @@ struct hs_gofunc {
 	char name[48];			/* e.g. "crypto/tls.(*Conn).Read" */
 	uint64_t entry_vaddr;		/* link-time virtual address of the entry */
 	uint64_t entry_off;		/* file offset of the entry: what a uprobe takes */
+	uint64_t probe_off;		/* file offset past the stack-check prologue (the entry
+					 * when none is found): a function whose stack must grow
+					 * calls runtime.morestack and starts again at its entry,
+					 * so a probe on the entry fires twice for one call */
 	uint64_t size;			/* bytes of the function body */
 	uint32_t nret;			/* RET instructions found (>= 1 on success) */
 	uint64_t ret_off[HS_GOELF_MAX_RET]; /* file offset of each RET, ascending */

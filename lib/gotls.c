@@ -134,7 +134,7 @@ static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofun
 	for (uint32_t i = 0; ret && i < f->nret; i++)
 		if ((err = link_one(g, t, ret, pid, path, f->ret_off[i])))
 			return err;
-	return link_one(g, t, enter, pid, path, f->entry_off);
+	return link_one(g, t, enter, pid, path, f->probe_off);
 }
 
 /* Adds a target for the executable at path (pid > 0: that process; 0: every process). */
@@ -169,13 +169,6 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 	t->links = calloc(2 + gi->read.nret, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
-	/* offsets first: a probe that fires must find them (key 0 serves every process) */
-	err = bpf_map__update_elem(g->skel->maps.go_procs, &pid, sizeof(pid), &o, sizeof(o),
-				   BPF_ANY);
-	if (err) {
-		snprintf(why, whylen, "cannot store the struct offsets: %s", strerror(-err));
-		goto fail;
-	}
 	err = link_func(g, t, &gi->read, g->skel->progs.go_read_enter, g->skel->progs.go_read_ret,
 			pid ? (int)pid : -1, path);
 	if (!err)
@@ -184,6 +177,16 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 	if (err) {
 		snprintf(why, whylen, "cannot attach the uprobes: %s%s", strerror(-err),
 			 err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
+		goto fail;
+	}
+	/* offsets last: the probes do nothing without them, so reads and writes start being
+	 * seen together (with Reads seen and Writes not, or the reverse, a keep-alive
+	 * connection pairs each request with the next one's response). Key 0 serves every
+	 * process, and is already there once one executable is attached for every process. */
+	err = bpf_map__update_elem(g->skel->maps.go_procs, &pid, sizeof(pid), &o, sizeof(o),
+				   BPF_ANY);
+	if (err) {
+		snprintf(why, whylen, "cannot store the struct offsets: %s", strerror(-err));
 		goto fail;
 	}
 	g->nt++;
@@ -274,6 +277,14 @@ static void remember(struct hs_gotls *g, uint32_t pid, const struct target *t)
 	g->recent[i].target = (uint32_t)(t - g->t);
 }
 
+/* The process of /proc/PID/exe has exited (or is exiting: its mm is gone). */
+static int gone(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) != 0;
+}
+
 /* One process of the every-process mode: 1 when its executable got attached now. */
 static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 {
@@ -297,6 +308,8 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
+	if (err && gone(path))
+		return 0;	/* exited while being read: its executable is not to blame */
 	if (err) {
 		/* most processes are not Go: say so only for Go programs */
 		if (gi.version[0])
@@ -307,6 +320,8 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	}
 	describe(&gi, desc, sizeof(desc));
 	err = attach(g, 0, &st, path, &gi, why, sizeof(why));
+	if (err && gone(path))
+		return 0;	/* /proc/PID/exe went with it: the next process is tried again */
 	if (err) {
 		note(g, 1, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);
 		skip_add(g, &st);

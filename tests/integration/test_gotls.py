@@ -44,6 +44,7 @@ if not shutil.which("go"):
     skip_or_fail("the Go toolchain (golang-go) is not installed")
 GOVERSION = subprocess.run(["go", "env", "GOVERSION"], env=go_env(), capture_output=True,
                            text=True).stdout.strip()
+DEEPWRITE = build("deepwrite", "deepwrite")
 BIN = {
     "plain": (build("tlsserver", "tlsserver"), build("tlsclient", "tlsclient")),
     "stripped": (build("tlsserver_s", "tlsserver", "-ldflags=-s -w"),
@@ -151,6 +152,48 @@ def test_go_client_side():
 def test_go_client_side_stripped():
     _, port = server("stripped")
     client_side("stripped", f"https://127.0.0.1:{port}/cli-s", port)
+
+
+def own_answers(ex, n, prefix):
+    """n exchanges, /prefix0 to /prefix{n-1} once each, each with its own response."""
+    targets = sorted(e["request"]["target"] for e in ex if e["request"])
+    assert targets == sorted(f"/{prefix}{i}" for i in range(n)), targets
+    for e in ex:
+        t = e["request"]["target"]
+        assert e["response"] and e["response"]["body"]["text"].startswith(f"path={t} "), e
+
+
+def test_write_that_grows_the_stack_is_seen_once():
+    # Write called deep in a new goroutine's stack runs its prologue twice (runtime.morestack
+    # starts it again): a probe on its first byte emitted each such request twice, and every
+    # later request on the connection got the response of the one after it
+    _, port = server("plain")
+    cl = subprocess.Popen([DEEPWRITE, "-addr", f"127.0.0.1:{port}", "-n", "120", "-wait", "3s"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    s = Snoop("-p", cl.pid)
+    out = finish(cl)
+    ex = s.stop()
+    assert out.count(" 200 path=/d") == 120, out
+    own_answers(ex, 120, "d")
+    for e in ex:
+        check_go_exchange(e, "client", cl.pid)
+
+
+def test_read_in_progress_when_attached():
+    # a keep-alive client's read loop waits in Read between responses: the call that returns
+    # the first response began before the probes were there, and dropping it paired every
+    # request with the next one's response
+    _, port = server("plain")
+    cl = go_client("plain", f"https://127.0.0.1:{port}/mid{{i}}", "-n", "80", "-interval", "40ms")
+    time.sleep(1)
+    s = Snoop("-p", cl.pid)
+    finish(cl)
+    ex = s.stop()
+    got = [e for e in ex if e["request"]]
+    assert len(got) > 20, ex
+    for e in got:
+        assert e["response"] and e["response"]["body"]["text"].startswith(
+            f"path={e['request']['target']} "), e
 
 
 def test_curl_against_go_server():

@@ -240,6 +240,15 @@ static void check_func(const char *bin, const struct hs_goinfo *gi, const struct
 
 	CHECK_STR(f->name, name);
 	CHECK(f->entry_off > 0 && f->entry_off < len);
+	/* the entry probe goes right after the stack check's branch to runtime.morestack
+	 * (jbe rel8 / rel32 on x86-64, b.ls on arm64), which restarts at the entry */
+	CHECK(f->probe_off > f->entry_off && f->probe_off - f->entry_off <= 32 &&
+	      f->probe_off < len);
+	if (f->probe_off > f->entry_off + 6 && f->probe_off < len)
+		CHECK(gi->arch == HS_GOARCH_AMD64 ?
+			      img[f->probe_off - 2] == 0x76 ||
+				      (img[f->probe_off - 6] == 0x0f && img[f->probe_off - 5] == 0x86) :
+			      img[f->probe_off - 1] == 0x54 && (img[f->probe_off - 4] & 0x1f) == 0x09);
 	CHECK(f->size > 0 && f->size < 65536);
 	CHECK(f->nret > 0 && f->nret <= HS_GOELF_MAX_RET);
 	for (unsigned i = 0; i < f->nret && i < HS_GOELF_MAX_RET; i++) {

@@ -5,6 +5,7 @@
 // "STATUS BODY-LENGTH BODY" to stdout; the exit status is 1 when a request failed.
 //
 //	tlsclient -url https://127.0.0.1:8443/hello -n 3 -interval 100ms
+//	tlsclient -url 'https://127.0.0.1:8443/n{i}' -n 3    ({i}: the request's number from 0)
 //	tlsclient -url https://127.0.0.1:8443/up -method POST -data 'x=1' -h2
 package main
 
@@ -51,7 +52,7 @@ func main() {
 		if *data != "" {
 			body = strings.NewReader(*data)
 		}
-		req, err := http.NewRequest(*method, *url, body)
+		req, err := http.NewRequest(*method, strings.ReplaceAll(*url, "{i}", fmt.Sprint(i)), body)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "request: %v\n", err)
 			os.Exit(2)
