@@ -375,6 +375,19 @@ static size_t zip(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbi
 	return cap - z.avail_out;
 }
 
+/* ~20 KB of numbered lines, not very compressible ("line 0: 0", "line 1: 7919", ...),
+ * gzipped into out */
+static size_t gzip_lines(uint8_t *out, size_t cap)
+{
+	char big[20000];
+	size_t bn = 0;
+
+	for (int i = 0; bn + 64 < sizeof(big); i++)
+		bn += snprintf(big + bn, sizeof(big) - bn, "line %d: %lld\n", i,
+			       (long long)i * i * 7919 % 10007);
+	return zip((const uint8_t *)big, bn, out, cap, 31);
+}
+
 static void test_compressed(void)
 {
 	struct hs_conninfo ci = conn("curl", 1, "127.0.0.1", 1, "127.0.0.1", 2);
@@ -425,14 +438,8 @@ static void test_compressed(void)
 	{
 		struct hs_limits small = { .max_body = 200, .max_header_bytes = 1000,
 					   .max_headers = 10 };
-		char big[20000];
-		size_t zn, bn = 0;
 		uint8_t zb[20000];
-
-		for (int i = 0; bn + 64 < sizeof(big); i++)
-			bn += snprintf(big + bn, sizeof(big) - bn, "line %d: %lld\n", i,
-				       (long long)i * i * 7919 % 10007);
-		zn = zip((const uint8_t *)big, bn, zb, sizeof(zb), 31);
+		size_t zn = gzip_lines(zb, sizeof(zb));
 		CHECK(zn > 200);
 		basic(&ex, &ci);
 		hs_message_reset(&ex.resp);
@@ -454,14 +461,8 @@ static void test_compressed(void)
 	for (int corrupt = 0; corrupt < 2; corrupt++) {
 		static const struct hs_limits roomy = { .max_body = 1 << 16,
 							.max_header_bytes = 1000, .max_headers = 10 };
-		char big[20000];
-		size_t zn, bn = 0;
 		uint8_t zb[20000];
-
-		for (int i = 0; bn + 64 < sizeof(big); i++)
-			bn += snprintf(big + bn, sizeof(big) - bn, "line %d: %lld\n", i,
-				       (long long)i * i * 7919 % 10007);
-		zn = zip((const uint8_t *)big, bn, zb, sizeof(zb), 31);
+		size_t zn = gzip_lines(zb, sizeof(zb));
 		if (corrupt)
 			memset(zb + zn / 2, 0xff, zn - zn / 2);
 		else
