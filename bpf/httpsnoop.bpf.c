@@ -1136,17 +1136,23 @@ SEC("tracepoint/sched/sched_process_exit")
 int process_exit(void *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = id;
-	bool leader = tid == (u32)(id >> 32);
+	u32 tid = id, tgid = id >> 32;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	/* the process ends with its last thread, which need not be its leader: a main thread
+	 * may end first (pthread_exit()), and a thread that runs execve() kills the leader and
+	 * takes its id. do_exit() has already counted this thread out of signal->live. */
+	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 
 	openssl_thread_exit(id);
-	/* the thread group ends when its leader exits; for the rest only the thread's TLS state
-	 * matters */
-	if (leader && traced(id))
+	/* for the other threads only the thread's TLS state matters */
+	if (group_dead && traced(id))
 		emit_task(HS_REC_EXIT, id, tid, 0);
-	/* -f: a followed task's id may come back for an unrelated process */
-	if (follow_forks)
+	/* -f: a followed task's id may come back for an unrelated process; a process's entry
+	 * (its tgid) goes with its last thread, a thread's with the thread */
+	if (follow_forks && tid != tgid)
 		bpf_map_delete_elem(&pids, &tid);
+	if (follow_forks && group_dead)
+		bpf_map_delete_elem(&pids, &tgid);
 	return 0;
 }
 

@@ -140,6 +140,14 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct signal_struct {
+	atomic_t live;		/* threads not yet past do_exit()'s start */
+};
+
 struct task_struct {
 	unsigned int flags;
 	void *stack;
@@ -147,6 +155,7 @@ struct task_struct {
 	int tgid;
 	struct files_struct *files;
 	struct task_struct *group_leader;
+	struct signal_struct *signal;
 	char comm[16];
 };
 

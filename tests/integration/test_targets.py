@@ -309,6 +309,36 @@ def supervisor_run(*flags):
     return s, (old, worker, grand)
 
 
+EXEC_FROM_THREAD = """
+import os, sys, threading, time, urllib.request
+sys.stdin.readline()
+urllib.request.urlopen("http://127.0.0.1:%d/?before-exec").read()
+after = ("import time, urllib.request; "
+         "urllib.request.urlopen('http://127.0.0.1:%d/?after-exec').read(); time.sleep(0.5)")
+threading.Thread(target=os.execv, args=(sys.executable, [sys.executable, "-c", after])).start()
+time.sleep(30)
+"""
+
+
+def test_exec_from_a_thread_keeps_the_process_traced():
+    # execve() from a thread ends the main thread first (the kernel kills the other threads,
+    # and the new program takes the process id): the process goes on, and so does -p, until
+    # its last thread ends
+    p = subprocess.Popen([sys.executable, "-c", EXEC_FROM_THREAD % (OUT_PORT, OUT_PORT)],
+                         stdin=subprocess.PIPE, text=True)
+    s = Snoop("-p", p.pid)
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    p.wait(timeout=30)
+    end = time.time() + 10
+    while s.p.poll() is None and time.time() < end:
+        time.sleep(0.1)
+    assert s.p.poll() is not None, "httpsnoop kept running after its target exited"
+    ex = s.stop(settle=0)
+    one(ex, method="GET", target="/?before-exec", status=200, pid=p.pid)
+    one(ex, method="GET", target="/?after-exec", status=200, pid=p.pid)
+
+
 def test_follow_forks():
     s, (old, worker, grand) = supervisor_run("-f", "-v")
     # like strace -p: it ends by itself once the supervisor and what it started are gone
