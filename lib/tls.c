@@ -808,12 +808,20 @@ static int scan_pid(struct hs_tls *t, uint32_t pid, int attach_pid, struct hs_tl
 		} else if (e->err || (attach_pid == -1 && e->attach_err)) {
 			continue;	/* no TLS library in this file, or it cannot be hooked */
 		} else {
-			err = e->attach_err = attach_file(t, e, path, attach_pid, why, sizeof(why));
+			err = attach_file(t, e, path, attach_pid, why, sizeof(why));
+			/* the path went with the process (/proc/PID/root, map_files): the file is
+			 * fine, and the next process that maps it is to be hooked */
+			if ((err == -ENOENT || err == -ESRCH) && access(path, F_OK) &&
+			    (errno == ENOENT || errno == ESRCH))
+				err = -ESRCH;
+			else
+				e->attach_err = err;
 		}
 		if (err) {
-			if (err == -ESRCH && tg) {
+			if (err == -ESRCH) {
 				fclose(f);	/* not a failure: the process ended meanwhile */
-				target_set(tg, HS_TLS_GONE, "", "", "the process ended");
+				if (tg)
+					target_set(tg, HS_TLS_GONE, "", "", "the process ended");
 				return added;
 			}
 			failed = 1;
