@@ -1078,7 +1078,8 @@ int main(int argc, char **argv)
 	}
 	uint64_t lost = 0;
 
-	for (double scanned = hs_now_ms(), uring_told = scanned, lost_told = scanned; !stop;) {
+	for (double scanned = hs_now_ms(), uring_told = scanned, lost_told = scanned,
+	     cg_looked = scanned; !stop;) {
 		double now = hs_now_ms();
 		int wait = 100, later;
 
@@ -1087,6 +1088,19 @@ int main(int argc, char **argv)
 			scanned = now;
 			hs_tls_rescan(a.tls);
 			report_tls(&a);
+		}
+		/* --container: a restarted container's cgroup (made again, with a new id), and
+		 * cgroups made in it since the last look */
+		if (container && now - cg_looked >= 1000) {
+			static uint64_t now_ids[MAX_CGROUPS];
+			size_t n = hs_container_cgroups(hs_container_dir(), now_ids, MAX_CGROUPS);
+
+			cg_looked = now;
+			if (n != cap.ncgroups || memcmp(now_ids, cgids, n * sizeof(cgids[0]))) {
+				hs_capture_set_cgroups(c, cgids, cap.ncgroups, now_ids, n);
+				memcpy(cgids, now_ids, n * sizeof(cgids[0]));
+				cap.ncgroups = n;
+			}
 		}
 		/* new programs' libraries, once the loader mapped them */
 		if (a.tls && (later = hs_tls_look_again(a.tls)) >= 0) {

@@ -320,6 +320,24 @@ void hs_capture_unfollow(struct hs_capture *c, uint32_t tid)
 	bpf_map__delete_elem(c->skel->maps.pids, &tid, sizeof(tid), 0);
 }
 
+void hs_capture_set_cgroups(struct hs_capture *c, const uint64_t *old, size_t nold,
+			    const uint64_t *cur, size_t ncur)
+{
+	uint8_t one = 1;
+
+	for (size_t i = 0; i < nold; i++) {
+		size_t j = 0;
+
+		while (j < ncur && cur[j] != old[i])
+			j++;
+		if (j == ncur)
+			bpf_map__delete_elem(c->skel->maps.cgroups, &old[i], sizeof(old[i]), 0);
+	}
+	for (size_t i = 0; i < ncur; i++)
+		bpf_map__update_elem(c->skel->maps.cgroups, &cur[i], sizeof(cur[i]), &one,
+				     sizeof(one), BPF_ANY);
+}
+
 void hs_capture_follow_exec(struct hs_capture *c)
 {
 	c->skel->bss->follow_exec = 1;

@@ -57,6 +57,9 @@ int hs_percpu_sum(const struct bpf_map *map, uint32_t n, uint64_t *out);
 /* -f: stop tracing task id tid that an HS_REC_FORK record announced (it is a thread, or
  * gone, or one process too many). */
 void hs_capture_unfollow(struct hs_capture *c, uint32_t tid);
+/* --container: the cgroups traced become cur[0..ncur) instead of old[0..nold). */
+void hs_capture_set_cgroups(struct hs_capture *c, const uint64_t *old, size_t nold,
+			    const uint64_t *cur, size_t ncur);
 /* Asks for an HS_REC_EXEC record, with a wake-up, at each execve() of a traced process: the
  * new program's TLS libraries are hooked from it. */
 void hs_capture_follow_exec(struct hs_capture *c);

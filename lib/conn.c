@@ -216,8 +216,13 @@ static struct conn *conn_get(struct hs_conns *t, const struct hs_rec *r)
 		struct cg_name *n = &t->cg_cache[(r->cgroup_id ^ r->cgroup_id >> 7) & 63];
 
 		if (n->cgid != r->cgroup_id || !r->cgroup_id) {
-			n->cgid = r->cgroup_id;
-			hs_container_of_pid(r->pid, n->name);
+			/* by the cgroup: the process may be gone already (a short curl); a name
+			 * not found is not kept for the cgroup's later processes */
+			n->cgid = 0;
+			if (hs_container_of_cgroup(r->cgroup_id, n->name) == 0)
+				n->cgid = r->cgroup_id;
+			else
+				hs_container_of_pid(r->pid, n->name);
 		}
 		memcpy(c->ci.container, n->name, sizeof(c->ci.container));
 	}

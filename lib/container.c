@@ -1,8 +1,13 @@
 /* container.c: containers seen as cgroups. Runtimes name a container's cgroup after its
  * 64-hex-digit id: docker-<id>.scope or /docker/<id> (Docker), cri-containerd-<id>.scope
  * (containerd/CRI), crio-<id>.scope (CRI-O), libpod-<id>.scope (Podman). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* open_by_handle_at() */
+#endif
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,6 +105,8 @@ static void walk(struct search *s, char *path, size_t plen, int depth)
 	closedir(d);
 }
 
+static char found_dir[512];
+
 static void collect(char *path, size_t plen, uint64_t *cgids, size_t max, size_t *n, int depth)
 {
 	struct stat st;
@@ -155,8 +162,71 @@ int hs_container_find(const char *prefix, char id[HS_CONTAINER_ID_LEN + 1], uint
 		return -EEXIST;
 	}
 	memcpy(id, s.ids[0], HS_CONTAINER_ID_LEN + 1);
-	snprintf(path, sizeof(path), "%s", s.dirs[0]);
-	collect(path, strlen(path), cgids, max, ncgids, 0);
+	*ncgids = hs_container_cgroups(s.dirs[0], cgids, max);
+	return 0;
+}
+
+const char *hs_container_dir(void)
+{
+	return found_dir;
+}
+
+size_t hs_container_cgroups(const char *dir, uint64_t *cgids, size_t max)
+{
+	char path[512];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	snprintf(found_dir, sizeof(found_dir), "%s", path);
+	collect(path, strlen(path), cgids, max, &n, 0);
+	return n;
+}
+
+/* The short id in a cgroup path, "" when none. */
+static void id_in_path(const char *path, char out[16])
+{
+	out[0] = '\0';
+	while (*path && !out[0]) {
+		size_t len = strcspn(path, "/\n");
+		const char *id = hs_container_id_in(path, len);
+
+		if (id)
+			snprintf(out, 16, "%.12s", id);
+		path += len + (path[len] == '/');
+		if (!len && *path)
+			path++;
+	}
+}
+
+int hs_container_of_cgroup(uint64_t cgid, char out[16])
+{
+	static int mnt = -2;
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = 0xfe /* FILEID_KERNFS */ },
+		.id = cgid };
+	char root[512], p[64], path[1024];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	if (mnt == -2)
+		mnt = cgroup2_root(root, sizeof(root)) ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+						       : -1;
+	if (mnt < 0 || !cgid)
+		return -ENOENT;
+	/* the cgroup by its id, even when no process is left in it to read /proc/PID/cgroup of */
+	fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	path[n] = '\0';
+	id_in_path(path, out);
 	return 0;
 }
 

@@ -85,6 +85,34 @@ def test_container_prefix_captures_only_the_container():
     assert "tracing container " + ID[:12] in s.stderr, s.stderr
 
 
+def test_container_restarted_and_cgroups_made_in_it():
+    # a restart makes the container's cgroup again (a new id at the same path), and what runs
+    # in it may make cgroups below it: both are traced from the next look, once a second
+    cid = PREFIX + "3" + secrets.token_hex(32)[9:]
+    d = container(cid)
+    sub = os.path.join(d, "app.service")
+    s = Snoop("--container", cid[:12])
+    try:
+        os.rmdir(d)
+        d = container(cid)
+        os.makedirs(sub)
+        time.sleep(1.5)
+        for where, tag in ((d, "restarted"), (sub, "sub")):
+            subprocess.run(["sh", "-c", f"echo $$ > {where}/cgroup.procs && exec curl -sS -o "
+                            f"/dev/null http://127.0.0.1:{OUT_PORT}/?{tag}"],
+                           check=True, timeout=30)
+        ex = s.stop()
+    finally:
+        if s.p.poll() is None:
+            s.stop()
+        time.sleep(0.2)
+        os.rmdir(sub)
+    for tag in ("restarted", "sub"):
+        # named from its cgroup: curl may be gone by the time its exchange is decoded
+        e = one(ex, method="GET", target=f"/?{tag}", status=200)
+        assert e["process"]["container"] == cid[:12], e["process"]
+
+
 def test_container_errors():
     p = subprocess.run([sys.argv[1], "--container", PREFIX], capture_output=True, text=True)
     assert p.returncode == 1, p
