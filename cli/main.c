@@ -308,24 +308,6 @@ static void on_untraced_child(struct app *a, const struct hs_rec *r)
 		       r->comm, r->tid);
 }
 
-/* The name of the TLS library whose probe reported source for pid: from the probes' state, or
- * (-r) from the file. */
-static void tls_lib_name(struct app *a, uint32_t pid, int source, char *buf, size_t len)
-{
-	const char *lib = NULL;
-
-	buf[0] = '\0';
-	if (source == HS_SOURCE_GOTLS && a->gotls)
-		lib = hs_gotls_lib(a->gotls, pid);
-	if ((source == HS_SOURCE_OPENSSL || source == HS_SOURCE_GNUTLS) && a->tls)
-		hs_tls_lib_name(a->tls, pid, source == HS_SOURCE_GNUTLS, buf, len);
-	for (size_t i = 0; i < MAX_TOLD_TLS && !a->tls && !a->gotls && !lib; i++)
-		if (a->libs[i].pid == pid && pid && a->libs[i].source == source)
-			lib = a->libs[i].name;
-	if (lib)
-		snprintf(buf, len, "%s", lib);
-}
-
 /* The entry of pid's library of source, SIZE_MAX when none. */
 static size_t lib_index(const struct app *a, uint32_t pid, int source)
 {
@@ -333,6 +315,24 @@ static size_t lib_index(const struct app *a, uint32_t pid, int source)
 		if (a->libs[i].pid == pid && pid && a->libs[i].source == source)
 			return i;
 	return SIZE_MAX;
+}
+
+/* The name of the TLS library whose probe reported source for pid: from the probes' state, or
+ * (-r) from the file. */
+static void tls_lib_name(struct app *a, uint32_t pid, int source, char *buf, size_t len)
+{
+	const char *lib = NULL;
+	size_t k;
+
+	buf[0] = '\0';
+	if (source == HS_SOURCE_GOTLS && a->gotls)
+		lib = hs_gotls_lib(a->gotls, pid);
+	if ((source == HS_SOURCE_OPENSSL || source == HS_SOURCE_GNUTLS) && a->tls)
+		hs_tls_lib_name(a->tls, pid, source == HS_SOURCE_GNUTLS, buf, len);
+	if (!a->tls && !a->gotls && (k = lib_index(a, pid, source)) != SIZE_MAX)
+		lib = a->libs[k].name;
+	if (lib)
+		snprintf(buf, len, "%s", lib);
 }
 
 /* -w: a TLS record of a process not named in the file yet: name its library first. */
