@@ -205,7 +205,7 @@ bool hs_capture_wants(const struct hs_capture_opts *o, const struct hs_rec *r)
 int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs_record_fn fn,
 		    void *ctx, char *why, size_t whylen)
 {
-	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY }, nofile;
 	struct hs_capture *c;
 	int err;
 	uint8_t one = 1;
@@ -213,6 +213,12 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	*out = NULL;
 	libbpf_set_print(keep_libbpf_msg);
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);	/* kernels before 5.11 charge BPF maps here */
+	/* a uprobe is a descriptor or two, and every-process mode keeps those of each TLS library
+	 * and Go executable it meets: a soft limit of 1024 ran out after ~90 of them */
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

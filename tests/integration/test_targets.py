@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from hs import (Proc, Snoop, find, free_port, libssl_copy, make_cert, one,  # noqa: E402
+from hs import (HTTPSNOOP, Proc, Snoop, find, free_port, libssl_copy, make_cert, one,  # noqa: E402
                 require_root_bpf, run_tests, tmpdir, wait_port)
 
 require_root_bpf()
@@ -111,6 +111,17 @@ def test_container_restarted_and_cgroups_made_in_it():
         # named from its cgroup: curl may be gone by the time its exchange is decoded
         e = one(ex, method="GET", target=f"/?{tag}", status=200)
         assert e["process"]["container"] == cid[:12], e["process"]
+
+
+def test_descriptor_limit_raised_for_the_probes():
+    # every-process mode keeps a descriptor or two per uprobe of each TLS library and Go
+    # executable it meets: a soft limit of 1024 ran out after ~90 of them
+    s = Snoop("--port", "1", cmd=["prlimit", "--nofile=1024:", HTTPSNOOP])
+    with open(f"/proc/{s.p.pid}/limits") as f:
+        line = next(l for l in f if l.startswith("Max open files"))
+    s.stop()
+    soft, hard = line.split()[3:5]
+    assert soft == hard, line
 
 
 def test_container_errors():
