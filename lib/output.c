@@ -400,13 +400,15 @@ static int has_resp(const struct hs_exchange *ex)
 	return (ex->resp.flags & HS_MSG_PRESENT) || ex->resp.status;
 }
 
-/* A message was seen but did not end before the connection or the capture did. */
+/* A message was seen but did not end before the connection or the capture did. One marked
+ * (invalid) is not: where it ends could not be known, and decoding went on after it. */
 static int incomplete(const struct hs_exchange *ex)
 {
 	const struct hs_message *rq = &ex->req, *rs = &ex->resp;
+	unsigned open = HS_MSG_PRESENT | HS_MSG_COMPLETE | HS_MSG_INVALID;
 
-	return (has_req(ex) && (rq->flags & HS_MSG_PRESENT) && !(rq->flags & HS_MSG_COMPLETE)) ||
-	       (has_resp(ex) && (rs->flags & HS_MSG_PRESENT) && !(rs->flags & HS_MSG_COMPLETE));
+	return (has_req(ex) && (rq->flags & open) == HS_MSG_PRESENT) ||
+	       (has_resp(ex) && (rs->flags & open) == HS_MSG_PRESENT);
 }
 
 static const char *proto_name(const struct hs_exchange *ex)

@@ -764,20 +764,21 @@ static void test_markers(void)
 	free(s);
 	clear(&ex);
 
-	/* invalid both ways, incomplete response */
+	/* invalid both ways, the response given up: (invalid), which [incomplete] would only
+	 * repeat (where such a message ends is not known) */
 	basic(&ex, &ci);
 	ex.req.flags |= HS_MSG_INVALID;
 	free(ex.req.method);
 	ex.req.method = NULL;
 	ex.resp.flags = HS_MSG_PRESENT | HS_MSG_INVALID;
 	s = render(0, 0, &ex);
-	CHECK(strstr(s, " HTTP/1.1 (invalid) -> 200 OK (invalid) req=0B resp=612B 1.23ms "
-		     "[incomplete]\n") != NULL);
+	CHECK(strstr(s, " HTTP/1.1 (invalid) -> 200 OK (invalid) req=0B resp=612B 1.23ms\n") !=
+	      NULL);
 	free(s);
 	s = render(0, 1, &ex);
 	check_json(s);
 	check_jq(s, "[.request.method, .flags.invalid_request, .flags.invalid_response, "
-		 ".flags.incomplete] | @csv", ",true,true,true");
+		 ".flags.incomplete] | @csv", ",true,true,false");
 	free(s);
 	clear(&ex);
 
