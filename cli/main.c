@@ -73,6 +73,44 @@ struct app {
 	unsigned nlibs;
 };
 
+/* Taking the probes away waits for the kernel, a grace period per uprobe: seconds for the
+ * dozens of every-process mode, more on a busy machine. A child holding copies of every
+ * descriptor takes them away once this process has gone (its own closes then cost nothing),
+ * so the command ends with its output, and `| head -1` or -c returns at once. */
+static void detach_later(void)
+{
+	int p[2], null;
+	char ch;
+
+	if (pipe(p))
+		return;
+	switch (fork()) {
+	case -1:
+		close(p[0]);
+		close(p[1]);
+		return;
+	case 0:
+		break;
+	default:
+		close(p[0]);	/* p[1] goes with this process */
+		return;
+	}
+	/* killed, it does the same in its exit, with no one waiting */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	close(p[1]);
+	/* nothing the output's readers wait for stays open here */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	while (read(p[0], &ch, 1) < 0 && errno == EINTR)
+		;
+	close_range(3, ~0U, 0);	/* the slow part */
+	hs_tls_sweep_events();	/* -f: the tracefs events, now unused */
+	_exit(0);
+}
+
 static void help(void)
 {
 	printf(
@@ -1177,6 +1215,8 @@ done:
 	}
 	/* the summary first: taking the probes away waits for the kernel, a grace period each
 	 * (seconds for the dozens of every-process mode on a busy machine) */
+	if (c)
+		detach_later();
 	hs_gotls_free(a.gotls);
 	hs_tls_free(a.tls);
 	hs_capture_free(c);

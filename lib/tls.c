@@ -387,7 +387,7 @@ static int uprobe_event(const char *def)
 }
 
 /* Removes the uprobe events a httpsnoop that was killed (and so could not) left behind. */
-static void uprobe_events_sweep(void)
+void hs_tls_sweep_events(void)
 {
 	const char *tfs = hs_tracefs_dir();
 	char p[96], line[512], def[96];
@@ -1150,7 +1150,7 @@ int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs
 		}
 		memcpy(t->inherit, o->pids, o->npids * sizeof(*t->inherit));
 		t->ninherit = o->npids;
-		uprobe_events_sweep();
+		hs_tls_sweep_events();
 	}
 	err = hs_tls_rescan(t);
 	/* a program a target runs may be done before its exec is seen (wget, curl): the

@@ -81,6 +81,9 @@ int hs_tls_hooked(const struct hs_tls *t, uint32_t pid);
 /* Kernel-side counters summed over CPUs. */
 int hs_tls_counters(struct hs_tls *t, uint64_t out[HS_TLS_CNT_MAX]);
 void hs_tls_free(struct hs_tls *t);
+/* -f: removes the tracefs uprobe events of httpsnoop processes that are gone (killed, or
+ * ended before their probes were), unless still in use. */
+void hs_tls_sweep_events(void);
 
 /* Exposed for tests: file offsets of SSL_read, SSL_write, SSL_read_ex, SSL_write_ex and
  * SSL_free in the ELF file at path (0 where absent), and of the internal functions the
