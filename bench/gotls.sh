@@ -17,6 +17,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ms() { date +%s%N; }
+. "$(dirname "$0")/nginx.sh"	# hs_settle
 
 export GOCACHE=${GOCACHE:-$dir/gocache} GOPATH=${GOPATH:-$dir/gopath} CGO_ENABLED=0 \
   GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
@@ -34,7 +35,7 @@ start_hs() {
 }
 stop_hs() {
   kill -INT "$hpid" 2>/dev/null || { echo "httpsnoop ended early:"; cat "$dir/hs.err"; }
-  wait "$hpid" || true
+  wait "$hpid" || true; hs_settle
 }
 
 echo "== time to attach"

@@ -34,7 +34,7 @@ for _ in $(seq 600); do grep -q "httpsnoop: tracing " "$dir/probe.err" && break;
 sleep 0.3
 h2load -n 1 "$url" > /dev/null 2>&1 || true
 sleep 0.3
-kill -INT "$hpid"; wait "$hpid" || true
+kill -INT "$hpid"; wait "$hpid" || true; hs_settle
 grep -q '"status":200' "$dir/probe.json" && tls=1
 if [ "$tls" = 1 ]; then
   echo "target: nginx HTTP/2 over TLS (OpenSSL capture), 1 worker, pid $target"
@@ -66,7 +66,7 @@ start_hs() {
 stop_hs() {
   sleep 0.5
   kill -INT "$hpid" 2> /dev/null || { echo "httpsnoop ended early:"; cat "$dir/hs.err"; }
-  wait "$hpid" || true
+  wait "$hpid" || true; hs_settle
 }
 
 base=0 traced=0 probe=0 completed=0 printed=0 paired=0 lost=0 lostb=0

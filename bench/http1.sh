@@ -36,12 +36,12 @@ for i in $(seq "$runs"); do
   u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
   start_hs "$idle"
   f=$(wrk_rps)
-  kill -INT "$hpid"; wait "$hpid" || true
+  kill -INT "$hpid"; wait "$hpid" || true; hs_settle
   start_hs "$worker"
   r=$(wrk_rps); traced=$(echo "$traced + $r" | bc -l)
   completed=$((completed + $(wrk_total)))
   sleep 0.5
-  kill -INT "$hpid"; wait "$hpid" || true
+  kill -INT "$hpid"; wait "$hpid" || true; hs_settle
   printed=$((printed + $(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")))
   lost=$((lost + $(sed -n 's/.* captured, \([0-9]*\) lost.*/\1/p' "$dir/hs.err")))
   ratios="$ratios $(echo "$r / $u" | bc -l)"

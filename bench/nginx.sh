@@ -42,3 +42,6 @@ CONF
 
 # median VALUE...: the middle value (mean of the two middle ones for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# hs_settle: waits until no process of the httpsnoop binary $hs is left. httpsnoop leaves a
+# child to take its probes away after it ends; the next run must not measure them.
+hs_settle() { while pgrep -f "^$hs( |\$)" > /dev/null; do sleep 0.1; done; }

@@ -30,7 +30,7 @@ start_hs() {
 }
 stop_hs() {
   kill -INT "$hpid" 2>/dev/null || { echo "httpsnoop ended early:"; cat "$dir/hs.err"; }
-  wait "$hpid" || true
+  wait "$hpid" || true; hs_settle
 }
 
 echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs, 2 threads, 20 connections"
