@@ -586,8 +586,8 @@ static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
 		else if (strcmp(h->name, "host") == 0 && !host)
 			host = h;
 		else if (strcmp(h->name, ":status") == 0 && !m->status && h->value_len == 3 &&
-			 h->value[0] >= '1' && h->value[0] <= '9' && isdigit((unsigned char)h->value[1]) &&
-			 isdigit((unsigned char)h->value[2]))
+			 h->value[0] >= '1' && h->value[0] <= '9' &&
+			 isdigit((unsigned char)h->value[1]) && isdigit((unsigned char)h->value[2]))
 			m->status = atoi(h->value);
 		/* a NUL would end the summary line's copy early, hiding the rest of a :path: such
 		 * a field is malformed (RFC 9113 8.2.1) */
