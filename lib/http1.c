@@ -890,8 +890,13 @@ static int buf_add(struct hs_http1 *d, struct dir *s, const uint8_t *p, size_t n
 static void resync_add(struct hs_http1 *d, struct dir *s, const uint8_t *p, size_t n)
 {
 	size_t total = s->blen + n;
+	/* at the stream's first byte (nothing skipped, no message yet) the line is most likely
+	 * a start line: keep it whole up to the header section limit, as when in sync, so that
+	 * a first request with a long target is not skipped */
+	size_t limit = !s->synced && !s->skipped && d->lim->max_header_bytes > 2 * RESYNC_KEEP ?
+		       d->lim->max_header_bytes : 2 * RESYNC_KEEP;
 
-	if (total > 2 * RESYNC_KEEP) {
+	if (total > limit) {
 		size_t drop = total - RESYNC_KEEP;
 
 		s->skipped += drop;

@@ -914,6 +914,26 @@ static void test_found(void)
 	struct hs_http1 *d;
 	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 
+	/* a first request line longer than the resync window (16 KiB), in pieces: kept whole
+	 * up to the header limit, as in sync, not skipped */
+	{
+		static char line[40000];
+		size_t n = (size_t)snprintf(line, sizeof(line),
+					    "GET /%030000d HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+
+		memset(&r, 0, sizeof(r));
+		d = hs_http1_new(&conninfo, &lim, record, &r);
+		for (size_t off = 0; off < n; off += 1000)
+			feed(d, &r, 0, line + off, n - off < 1000 ? n - off : 1000, 1);
+		feed(d, &r, 1, ok, sizeof(ok) - 1, 2);
+		CHECK_INT(r.n, 1);
+		CHECK_INT(r.ex[0].flags, 0);
+		CHECK_INT(r.ex[0].skipped, 0);
+		CHECK(r.ex[0].req.target && strlen(r.ex[0].req.target) == 30001);
+		hs_http1_free(d);
+		free_run(&r);
+	}
+
 	/* an extension method on the first request of a connection */
 	memset(&r, 0, sizeof(r));
 	d = hs_http1_new(&conninfo, &lim, record, &r);
