@@ -34,6 +34,8 @@ struct conn {
 	uint8_t h2_server_first;	/* HTTP/2 was decided from a server's SETTINGS alone:
 					 * their direction + 1, until the other side speaks */
 	uint64_t fed;			/* bytes fed to a guess while no exchange came out */
+	uint8_t gave_up;		/* a guess given up: a record that starts with an HTTP/1
+					 * start line still starts decoding again */
 	uint64_t exchanges;
 	struct hs_http1 *h1;
 	struct hs_http2 *h2;
@@ -139,6 +141,7 @@ static void reset_decoding(struct conn *c, int closed)
 	c->ciphertext = 0;
 	c->h2_server_first = 0;	/* the decision it qualified is gone with its decoder */
 	c->fed = 0;
+	c->gave_up = 0;
 }
 
 static void conn_free(struct hs_conns *t, struct conn *c, int closed)
@@ -330,6 +333,13 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 		data += take;
 		len -= take;
 	}
+	if (c->proto == P_NONE && c->gave_up && len && hs_http1_detect(data, len) == 1) {
+		/* attached in the middle of a long message on a kept-alive connection: the
+		 * guess fed its body to no exchange, but the next message starts a record */
+		reset_decoding(c, 0);
+		feed(c, dir, data, len, ts);
+		return;
+	}
 	if (c->proto == P_NONE || len == 0)
 		return;
 	if (c->h2_server_first && dir != c->h2_server_first - 1) {
@@ -364,8 +374,10 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 		return;
 	}
 	/* a guessed stream that never yields an exchange is not HTTP: stop spending time on it */
-	if (c->guessed && !c->exchanges && (c->fed += len) > UNKNOWN_GIVEUP)
+	if (c->guessed && !c->exchanges && (c->fed += len) > UNKNOWN_GIVEUP) {
 		c->proto = P_NONE;
+		c->gave_up = 1;
+	}
 }
 
 static void gap(struct conn *c, int dir, uint64_t len, uint64_t ts)

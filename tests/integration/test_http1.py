@@ -63,6 +63,7 @@ NGX_PORT, NGX, NGX_WORKERS, NGX_DIR = nginx("""
     location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }
     location /echo { client_max_body_size 2m; proxy_pass http://127.0.0.1:%d; }
     location /sf/ { sendfile on; }
+    location /slow/ { limit_rate 256k; }
     location /ux/ { proxy_pass http://unix:%s:/; }
     location / { etag on; }
 """ % (PY_PORT, UX_SOCK))
@@ -70,6 +71,8 @@ with open(os.path.join(NGX_DIR, "html", "index.html"), "w") as f:
     f.write("<h1>nginx test</h1>\n")
 with open(os.path.join(NGX_DIR, "html", "big.bin"), "wb") as f:
     f.write(BIG)
+os.makedirs(os.path.join(NGX_DIR, "html", "slow"))
+os.link(os.path.join(NGX_DIR, "html", "big.bin"), os.path.join(NGX_DIR, "html", "slow", "big.bin"))
 os.makedirs(os.path.join(NGX_DIR, "html", "sf"))
 with open(os.path.join(NGX_DIR, "html", "sf", "big.bin"), "wb") as f:
     f.write(BIG)
@@ -91,6 +94,22 @@ def syscall_hooks():
 def curl(*args):
     return subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} ", *args],
                           capture_output=True, text=True, timeout=60).stdout
+
+
+
+def test_joined_mid_download_then_the_next_requests():
+    # attached in the middle of a long response on a kept-alive connection: its rest is fed
+    # to a guess that gives up after 64 KiB, and the next request line starts decoding again
+    base = f"http://127.0.0.1:{NGX_PORT}"
+    cl = subprocess.Popen(["curl", "-sS", "-o", "/dev/null", base + "/slow/big.bin",
+                           "-o", "/dev/null", base + "/index.html?after=1",
+                           "-o", "/dev/null", base + "/missing?after=2"])
+    time.sleep(0.3)	# 1 MiB at 256 KiB/s: httpsnoop starts within the download
+    s = Snoop("-p", cl.pid)
+    assert cl.wait(timeout=60) == 0
+    ex = s.stop()
+    one(ex, method="GET", target="/index.html?after=1", status=200)
+    one(ex, method="GET", target="/missing?after=2", status=404)
 
 
 def test_python_server_side():
