@@ -1165,6 +1165,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		/* responses that go on while nothing comes in */
+		hs_conns_raw_flush(a.conns);
 		hs_conns_tick(a.conns, (uint64_t)(hs_now_ms() * 1e6));
 		flush_output(&a);
 	}

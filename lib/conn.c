@@ -56,7 +56,62 @@ struct hs_conns {
 	struct conn *lru_head, *lru_tail;
 	struct hs_conns_stats st;
 	uint64_t ticked;		/* last hs_conns_tick() that looked */
+	struct {			/* --raw: the records of one call, printed as one */
+		struct conn *c;
+		uint64_t ts, end;
+		uint32_t tid;
+		int dir;
+		uint8_t *buf;
+		size_t len, cap;
+	} raw;
 };
+
+/* --raw: print the call gathered so far. */
+static void raw_flush(struct hs_conns *t)
+{
+	if (t->raw.c && t->raw.len)
+		t->o.raw(&t->raw.c->ci, t->raw.dir, t->raw.buf, t->raw.len, t->raw.ts, t->o.ctx);
+	t->raw.c = NULL;
+	t->raw.len = 0;
+}
+
+/* A call larger than a record (HS_CHUNK) comes as consecutive records with the same time,
+ * thread, socket and direction, each starting where the last ended. */
+static int raw_continues(const struct hs_conns *t, const struct hs_rec *r)
+{
+	return t->raw.c && r->type == HS_REC_DATA && r->cap && r->cap == r->len &&
+	       r->sock == t->raw.c->sock && r->dir == t->raw.dir && r->ts_ns == t->raw.ts &&
+	       r->tid == t->raw.tid && r->pos == t->raw.end;
+}
+
+/* --raw: gather a whole captured record; 0 when it could not be kept (print it alone). */
+static int raw_add(struct hs_conns *t, struct conn *c, const struct hs_rec *r,
+		   const uint8_t *payload)
+{
+	if (t->raw.len + r->cap > t->raw.cap) {
+		size_t cap = t->raw.cap ? t->raw.cap : HS_CHUNK;
+		uint8_t *nb;
+
+		while (cap < t->raw.len + r->cap)
+			cap *= 2;
+		if (!(nb = realloc(t->raw.buf, cap))) {
+			raw_flush(t);
+			return 0;
+		}
+		t->raw.buf = nb;
+		t->raw.cap = cap;
+	}
+	if (!t->raw.c) {
+		t->raw.c = c;
+		t->raw.ts = r->ts_ns;
+		t->raw.tid = r->tid;
+		t->raw.dir = r->dir;
+	}
+	memcpy(t->raw.buf + t->raw.len, payload, r->cap);
+	t->raw.len += r->cap;
+	t->raw.end = r->pos + r->len;
+	return 1;
+}
 
 static void on_exchange(const struct hs_exchange *ex, void *ctx)
 {
@@ -445,9 +500,11 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 	if (r->pos > c->pos[dir])
 		gap(c, dir, r->pos - c->pos[dir], r->ts_ns);
 	c->pos[dir] = r->pos + r->len;
-	if (r->cap && t->o.raw)
-		t->o.raw(&c->ci, dir, payload, r->cap, r->ts_ns, t->o.ctx);
-	else if (r->cap)
+	if (r->cap && t->o.raw) {
+		/* a whole record joins the call it continues, printed once that call ends */
+		if (r->cap != r->len || !raw_add(t, c, r, payload))
+			t->o.raw(&c->ci, dir, payload, r->cap, r->ts_ns, t->o.ctx);
+	} else if (r->cap)
 		feed(c, dir, payload, r->cap, r->ts_ns);
 	if (r->len > r->cap)
 		gap(c, dir, r->len - r->cap, r->ts_ns);
@@ -475,6 +532,8 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		return -EINVAL;
 	}
 	t->st.records++;
+	if (t->raw.c && !raw_continues(t, r))
+		raw_flush(t);
 	switch (r->type) {
 	case HS_REC_DATA:
 		on_data(t, r, (const uint8_t *)data + sizeof(*r));
@@ -532,8 +591,14 @@ void hs_conns_tick(struct hs_conns *t, uint64_t now)
 	}
 }
 
+void hs_conns_raw_flush(struct hs_conns *t)
+{
+	raw_flush(t);
+}
+
 void hs_conns_flush_all(struct hs_conns *t)
 {
+	raw_flush(t);
 	while (t->lru_tail)
 		conn_free(t, t->lru_tail, 0);
 }
@@ -548,6 +613,7 @@ void hs_conns_free(struct hs_conns *t)
 	if (!t)
 		return;
 	hs_conns_flush_all(t);
+	free(t->raw.buf);
 	free(t->buckets);
 	free(t);
 }

@@ -49,6 +49,8 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size);
  * after its first byte is emitted as it stands (HS_EX_STREAMING). Called for every record,
  * and by a live capture while no records come; it looks at most every 250 ms. */
 void hs_conns_tick(struct hs_conns *t, uint64_t now);
+/* --raw: print the read or write still being gathered (call after each batch of records). */
+void hs_conns_raw_flush(struct hs_conns *t);
 /* Finish every connection (capture ends): pending requests are emitted as such. */
 void hs_conns_flush_all(struct hs_conns *t);
 const struct hs_conns_stats *hs_conns_stats(const struct hs_conns *t);

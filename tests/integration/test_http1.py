@@ -282,6 +282,15 @@ def test_raw_mode_shows_bytes():
     assert b"GET /a.txt HTTP/1.1\r\n" in data, data[:200]
     assert b"hello from a\n" in data
 
+    # python writes the file 64 KiB at a time: one object per write, not per 16 KiB record
+    s = Snoop("-p", PY.pid, "--raw")
+    curl(f"http://127.0.0.1:{PY_PORT}/big.bin")
+    recs = s.stop()
+    sizes = [r["size"] for r in recs if r["direction"] == "written"]
+    assert max(sizes) == 65536 and sum(sizes) > len(BIG), sizes
+    data = b"".join(base64.b64decode(r["base64"]) for r in recs if r["direction"] == "written")
+    assert BIG in data
+
     # -c counts reads and writes, as tcpdump -c counts packets: the request read is one
     s = Snoop("-p", PY.pid, "--raw", "-c", "1")
     curl(f"http://127.0.0.1:{PY_PORT}/a.txt")
