@@ -162,7 +162,8 @@ int hs_container_find(const char *prefix, char id[HS_CONTAINER_ID_LEN + 1], uint
 		return -EEXIST;
 	}
 	memcpy(id, s.ids[0], HS_CONTAINER_ID_LEN + 1);
-	*ncgids = hs_container_cgroups(s.dirs[0], cgids, max);
+	snprintf(found_dir, sizeof(found_dir), "%s", s.dirs[0]);
+	*ncgids = hs_container_cgroups(found_dir, cgids, max);
 	return 0;
 }
 
@@ -177,7 +178,6 @@ size_t hs_container_cgroups(const char *dir, uint64_t *cgids, size_t max)
 	size_t n = 0;
 
 	snprintf(path, sizeof(path), "%s", dir);
-	snprintf(found_dir, sizeof(found_dir), "%s", path);
 	collect(path, strlen(path), cgids, max, &n, 0);
 	return n;
 }
@@ -243,14 +243,8 @@ void hs_container_of_pid(uint32_t pid, char out[16])
 		char *c = strchr(line, ':');
 
 		c = c ? strchr(c + 1, ':') : NULL;	/* "N:controllers:/path" */
-		while (c && !out[0]) {
-			char *start = c + 1, *end = start + strcspn(start, "/\n");
-			const char *id = hs_container_id_in(start, end - start);
-
-			if (id)
-				snprintf(out, 16, "%.12s", id);
-			c = *end == '/' ? end : NULL;
-		}
+		if (c)
+			id_in_path(c + 1, out);
 	}
 	fclose(f);
 }
