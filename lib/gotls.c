@@ -2,6 +2,7 @@
  * bpf/gotls.bpf.h to the entries and RETs of (*Conn).Read/Write (offsets from lib/goelf.c). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,33 +210,60 @@ static void describe(const struct hs_goinfo *gi, char *buf, size_t len)
 		 gi->pie ? "PIE)" : gi->stripped ? ")" : "");
 }
 
+/* Open the executable of a process, for reading and attaching through /proc/self/fd/N
+ * (written to path): /proc/PID/exe is only there while the process has its memory, and
+ * has been seen missing for a moment just after an exec. -1 with errno set when it cannot
+ * be opened. */
+static int open_exe(uint32_t pid, char *path, size_t len, struct stat *st)
+{
+	int fd;
+
+	snprintf(path, len, "/proc/%u/exe", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
 int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 {
 	struct hs_goinfo gi;
 	char path[64], comm[32], why[256], desc[256];
 	struct stat st;
 	double t0 = hs_now_ms();
-	int err;
+	int fd, err;
 
 	hs_proc_comm(pid, comm, sizeof(comm));
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	if (stat(path, &st)) {
+	fd = open_exe(pid, path, sizeof(path), &st);
+	if (fd < 0) {
 		int denied = errno == EACCES || errno == EPERM;
 
 		note(g, denied, "pid %u (%s): not hooked: cannot read its executable: %s%s", pid,
 		     comm, strerror(errno), denied ? " (needs root or CAP_SYS_PTRACE)" : "");
 		return 0;
 	}
-	if (target_find(g, pid, st.st_dev, st.st_ino))
+	if (target_find(g, pid, st.st_dev, st.st_ino)) {
+		close(fd);
 		return 1;
+	}
 	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	if (err) {
 		note(g, gi.version[0] && err != -ENODATA, "pid %u (%s): %s%snot hooked: %s", pid,
 		     comm, gi.version, gi.version[0] ? ": " : "", why);
+		close(fd);
 		return 0;
 	}
 	describe(&gi, desc, sizeof(desc));
 	err = attach(g, pid, &st, path, &gi, why, sizeof(why));
+	close(fd);
 	if (err) {
 		note(g, 1, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
 		return err;
@@ -277,14 +305,6 @@ static void remember(struct hs_gotls *g, uint32_t pid, const struct target *t)
 	g->recent[i].target = (uint32_t)(t - g->t);
 }
 
-/* The process of /proc/PID/exe has exited (or is exiting: its mm is gone). */
-static int gone(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) != 0;
-}
-
 /* One process of the every-process mode: 1 when its executable got attached now. */
 static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 {
@@ -294,34 +314,32 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	struct stat st;
 	ssize_t n;
 	double t0 = hs_now_ms();
-	int err;
+	int fd, err;
 
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	if (stat(path, &st))
+	fd = open_exe(pid, path, sizeof(path), &st);
+	if (fd < 0)
 		return 0;	/* kernel thread, or gone */
-	if ((t = target_find(g, 0, st.st_dev, st.st_ino))) {
-		remember(g, pid, t);
+	if ((t = target_find(g, 0, st.st_dev, st.st_ino)) || skipped(g, &st)) {
+		if (t)
+			remember(g, pid, t);
+		close(fd);
 		return 0;
 	}
-	if (skipped(g, &st))
-		return 0;
-	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	if (err && gone(path))
-		return 0;	/* exited while being read: its executable is not to blame */
+	err = hs_goelf_cache_get(g->cache, path, &gi, why, sizeof(why));
 	if (err) {
 		/* most processes are not Go: say so only for Go programs */
 		if (gi.version[0])
 			note(g, err != -ENODATA, "%s (pid %u): %s: not hooked: %s", exe, pid,
 			     gi.version, why);
 		skip_add(g, &st);
+		close(fd);
 		return 0;
 	}
 	describe(&gi, desc, sizeof(desc));
 	err = attach(g, 0, &st, path, &gi, why, sizeof(why));
-	if (err && gone(path))
-		return 0;	/* /proc/PID/exe went with it: the next process is tried again */
+	close(fd);
 	if (err) {
 		note(g, 1, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);
 		skip_add(g, &st);
