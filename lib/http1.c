@@ -42,7 +42,9 @@ struct entry {
 	struct hs_message req, resp;
 	uint64_t req_skipped, resp_skipped;
 	unsigned flags;			/* enum hs_exchange_flag */
+	unsigned resp_gaps;		/* the other direction's ngaps when the request began */
 	uint8_t req_done, resp_done, claimed, is_head, is_connect;
+	uint8_t lost;			/* stands for a request lost in a gap */
 };
 
 struct dir {
@@ -67,6 +69,7 @@ struct dir {
 	uint8_t shown;			/* cur was emitted as streaming (hs_http1_tick) */
 	uint8_t any_field, last_kept, last_framing;	/* for obs-fold */
 	uint8_t seen;			/* bytes of this direction were fed or lost */
+	unsigned ngaps;			/* gaps that lost where a message began or ended */
 };
 
 struct hs_http1 {
@@ -81,6 +84,7 @@ struct hs_http1 {
 	int nomem;
 	unsigned unanswered_lost;	/* unclaimed requests evicted: their responses, still to
 					 * come, must not be paired with the requests after them */
+	uint8_t pipelined;		/* a request was sent before the previous one's response */
 };
 
 /* Methods accepted where a stream is not yet in sync (RFC 9110 9.3, RFC 5789, WebDAV). */
@@ -425,21 +429,51 @@ static struct entry *new_entry(struct hs_http1 *d)
 	return e;
 }
 
-/* The oldest request no response has been matched to yet. */
+/* A request whose response is taken to be lost with bytes not captured. */
+static void no_response(struct hs_http1 *d, struct entry *e)
+{
+	e->claimed = e->resp_done = 1;
+	if (!e->lost) {
+		e->flags |= HS_EX_NO_RESPONSE;
+		e->resp.flags = HS_MSG_GAP;
+		return;
+	}
+	/* a lost request stands for nothing more once its response is known to be lost too */
+	unlink_entry(d, e);
+	hs_message_reset(&e->req);
+	free(e);
+}
+
+/* The request a response answers: the oldest one no response has been matched to yet. After
+ * bytes were lost where messages begin, on a connection that waits for each response
+ * before the next request (no pipelining seen), the newest one: a lost request shows as a
+ * gap only at the next request, after its response came (or was lost too), so the older
+ * unmatched requests are taken as unanswered instead of shifting every pair after them. */
 static struct entry *claim(struct hs_http1 *d)
 {
+	struct entry *pick = NULL;
+
 	if (d->unanswered_lost) {
 		/* this response answers a request evicted from the queue */
 		d->unanswered_lost--;
 		return NULL;
 	}
 	for (struct entry *e = d->head; e; e = e->next) {
-		if (!e->claimed) {
-			e->claimed = 1;
-			return e;
-		}
+		if (e->claimed)
+			continue;
+		pick = e;
+		if (!(d->dir[0].ngaps + d->dir[1].ngaps) || d->pipelined)
+			break;
 	}
-	return NULL;
+	if (!pick)
+		return NULL;
+	for (struct entry *e = d->head, *next; e != pick; e = next) {
+		next = e->next;
+		if (!e->claimed)
+			no_response(d, e);
+	}
+	pick->claimed = 1;
+	return pick;
 }
 
 /* --- message life cycle --- */
@@ -555,8 +589,13 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 			set_str(d, &m->method, sl->method, sl->mlen);
 		if (sl->tlen)
 			set_str(d, &m->target, sl->target, sl->tlen);
+		/* an earlier request left unanswered with no response bytes lost since */
+		for (struct entry *e = d->head; e && !d->pipelined; e = e->next)
+			d->pipelined = e->req_done && !e->claimed && !e->lost &&
+				       e->resp_gaps == o->ngaps;
 		s->ent = new_entry(d);
 		if (s->ent) {
+			s->ent->resp_gaps = o->ngaps;
 			s->ent->is_head = sl->mlen == 4 && memcmp(sl->method, "HEAD", 4) == 0;
 			s->ent->is_connect = sl->mlen == 7 && memcmp(sl->method, "CONNECT", 7) == 0;
 		}
@@ -1092,7 +1131,7 @@ static int gap_message(struct hs_http1 *d, struct dir *s, uint64_t ts)
 		if (!(e = new_entry(d)))
 			return 0;
 		m = &e->req;
-		e->req_done = 1;
+		e->req_done = e->lost = 1;
 		e->req_skipped = s->skipped;
 	} else if (s->role == K_RESP) {
 		e = s->ent ? s->ent : claim(d);	/* a final response after a 1xx, or the next */
@@ -1145,6 +1184,7 @@ static void gap_dir(struct hs_http1 *d, struct dir *s, uint64_t len, uint64_t ts
 	}
 	if (!len)
 		return;
+	s->ngaps++;
 	if (s->in_msg) {
 		/* headers or chunk framing lost: the rest of this message cannot be parsed */
 		s->blen = 0;

@@ -600,6 +600,51 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* wrk-like keep-alive traffic under record loss: the request lost with /2 shows
+		 * as a gap only when /3 comes, after /2's response */
+		.name = "request lost between exchanges: the pairs after it stay right",
+		.in = {
+			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2"),
+			GAP(0, 27),
+			D0("GET /3 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3"),
+		},
+		.nbefore = 3,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/1") },
+			  .resp = { RESP11(PC, 200), .body = "1", .body_size = 1 } },
+			{ .flags = HS_EX_NO_REQUEST,
+			  .resp = { RESP11(PC, 200), .body = "2", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/3") },
+			  .resp = { RESP11(PC, 200), .body = "3", .body_size = 1 } },
+		},
+	},
+	{
+		.name = "records lost in both directions: the pairs after them stay right",
+		.in = {
+			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"),
+			D0("GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			GAP(1, 39),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3"),
+			GAP(0, 27),
+			D0("GET /4 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n4"),
+		},
+		.nbefore = 4,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/1") },
+			  .resp = { RESP11(PC, 200), .body = "1", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/2") }, .resp = { .flags = P | GAPF | INV } },
+			{ .flags = HS_EX_NO_REQUEST,
+			  .resp = { RESP11(PC, 200), .body = "3", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/4") },
+			  .resp = { RESP11(PC, 200), .body = "4", .body_size = 1 } },
+		},
+	},
+	{
 		.name = "attached mid-connection: both streams start inside a body",
 		.in = {
 			D1(OLD_TAIL1),
