@@ -45,6 +45,7 @@ struct entry {
 	unsigned resp_gaps;		/* the other direction's ngaps when the request began */
 	uint8_t req_done, resp_done, claimed, is_head, is_connect;
 	uint8_t lost;			/* stands for a request lost in a gap */
+	uint8_t overtaken;		/* a request began after it, before its response */
 };
 
 struct dir {
@@ -444,12 +445,14 @@ static void no_response(struct hs_http1 *d, struct entry *e)
 	free(e);
 }
 
-/* The request a response answers: the oldest one no response has been matched to yet. After
- * bytes were lost where messages begin, on a connection that waits for each response
- * before the next request (no pipelining seen), the newest one: a lost request shows as a
- * gap only at the next request, after its response came (or was lost too), so the older
- * unmatched requests are taken as unanswered instead of shifting every pair after them. */
-static struct entry *claim(struct hs_http1 *d)
+/* The request a response of direction s answers: the oldest one no response has been
+ * matched to yet. After bytes were lost where messages begin, on a connection that waits
+ * for each response before the next request (no pipelining seen), a response that was
+ * captured (newest) answers the newest one: a lost request shows as a gap only at the next
+ * request, after its response came (or was lost too), so the older unmatched requests are
+ * taken as unanswered instead of shifting every pair after them. A response that was lost
+ * still answers the oldest. */
+static struct entry *claim(struct hs_http1 *d, const struct dir *s, int newest)
 {
 	struct entry *pick = NULL;
 
@@ -458,11 +461,14 @@ static struct entry *claim(struct hs_http1 *d)
 		d->unanswered_lost--;
 		return NULL;
 	}
+	newest = newest && d->dir[0].ngaps + d->dir[1].ngaps;
 	for (struct entry *e = d->head; e; e = e->next) {
 		if (e->claimed)
 			continue;
+		if (!pick && e->overtaken && e->resp_gaps == s->ngaps)
+			d->pipelined = 1;	/* answered first, with no response bytes lost */
 		pick = e;
-		if (!(d->dir[0].ngaps + d->dir[1].ngaps) || d->pipelined)
+		if (!newest || d->pipelined)
 			break;
 	}
 	if (!pick)
@@ -589,10 +595,8 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 			set_str(d, &m->method, sl->method, sl->mlen);
 		if (sl->tlen)
 			set_str(d, &m->target, sl->target, sl->tlen);
-		/* an earlier request left unanswered with no response bytes lost since */
-		for (struct entry *e = d->head; e && !d->pipelined; e = e->next)
-			d->pipelined = e->req_done && !e->claimed && !e->lost &&
-				       e->resp_gaps == o->ngaps;
+		for (struct entry *e = d->head; e; e = e->next)
+			e->overtaken |= e->req_done && !e->claimed && !e->lost;
 		s->ent = new_entry(d);
 		if (s->ent) {
 			s->ent->resp_gaps = o->ngaps;
@@ -608,7 +612,7 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 			    sl->reason[i] == 0x7f)
 				m->flags |= HS_MSG_INVALID;
 		if (!s->ent)	/* already set after a 1xx interim response */
-			s->ent = claim(d);
+			s->ent = claim(d, s, 1);
 	}
 	if (raw > d->lim->max_header_bytes)
 		fail(d, s, HS_MSG_HDRS_CUT | HS_MSG_INVALID);
@@ -1134,7 +1138,7 @@ static int gap_message(struct hs_http1 *d, struct dir *s, uint64_t ts)
 		e->req_done = e->lost = 1;
 		e->req_skipped = s->skipped;
 	} else if (s->role == K_RESP) {
-		e = s->ent ? s->ent : claim(d);	/* a final response after a 1xx, or the next */
+		e = s->ent ? s->ent : claim(d, s, 0);	/* a final response after a 1xx, or the next */
 		s->ent = NULL;
 		if (!e)
 			return 0;

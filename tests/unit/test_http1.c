@@ -645,6 +645,47 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* /1's response and /2 lost: /3 comes while /1 looks unanswered, which is not
+		 * pipelining, as the gap in the responses shows once the next one comes */
+		.name = "response and request lost: the next request is not taken for pipelining",
+		.in = {
+			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			GAP(0, 27),
+			D0("GET /3 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			GAP(1, 78),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3"),
+		},
+		.nbefore = 2,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/1") }, .resp = { .flags = P | GAPF | INV } },
+			{ .req = { REQ11(PC, "GET", "/3") },
+			  .resp = { RESP11(PC, 200), .body = "3", .body_size = 1 } },
+		},
+	},
+	{
+		.name = "pipelined requests, then a request lost: responses stay in order",
+		.in = {
+			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"),
+			GAP(0, 27),
+			D0("GET /4 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2"
+			   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3"
+			   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n4"),
+		},
+		.nbefore = 4,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/1") },
+			  .resp = { RESP11(PC, 200), .body = "1", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/2") },
+			  .resp = { RESP11(PC, 200), .body = "2", .body_size = 1 } },
+			{ .req = { .flags = P | GAPF | INV },
+			  .resp = { RESP11(PC, 200), .body = "3", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/4") },
+			  .resp = { RESP11(PC, 200), .body = "4", .body_size = 1 } },
+		},
+	},
+	{
 		.name = "attached mid-connection: both streams start inside a body",
 		.in = {
 			D1(OLD_TAIL1),
