@@ -95,6 +95,7 @@ struct sock_state {
 	u8 tls;
 	u8 unix_server;		/* a Unix socket's accepted end (it has its listener's name) */
 	u8 unix_last_in;	/* and the last bytes it moved were received */
+	u8 eof;			/* TCP: the end of the stream was read (and reported) */
 };
 
 struct {
@@ -504,15 +505,26 @@ static __noinline void unix_open(struct sock *sk, struct sock_state *st, s32 fd)
 static __always_inline void emit_simple(u32 type, u64 sock, s32 fd, u32 flags,
 					const struct sock_state *st);
 
-/* The traced process read the end of a socket: a Unix stream socket ends there (no
- * tcp_destroy_sock), and its state goes, as its address may come back for another. Not for
- * a server whose client stopped sending after a request (shutdown(SHUT_WR), as nc -N and
- * socat do): its response is still to come. */
-static __always_inline void unix_eof(u64 sock)
+/* The traced process read the end of a socket. A TCP socket lives on until it is closed,
+ * which a client may do long after it read a response that ends at the close: that response
+ * is whole now, and said so once. A Unix stream socket ends there (no tcp_destroy_sock), and
+ * its state goes, as its address may come back for another. Not for a server whose client
+ * stopped sending after a request (shutdown(SHUT_WR), as nc -N and socat do): its response
+ * is still to come. */
+static __always_inline void read_eof(u64 sock)
 {
 	struct sock_state *st = bpf_map_lookup_elem(&socks, &sock);
 
-	if (!st || st->family != AF_UNIX || (st->unix_server && st->unix_last_in))
+	if (!st)
+		return;
+	if (st->family != AF_UNIX) {
+		if (st->wanted && !st->eof) {
+			st->eof = 1;
+			emit_simple(HS_REC_CLOSE, sock, -1, HS_RF_EOF, st);
+		}
+		return;
+	}
+	if (st->unix_server && st->unix_last_in)
 		return;
 	if (st->wanted)
 		emit_simple(HS_REC_CLOSE, sock, -1, 0, st);
@@ -776,7 +788,7 @@ static __always_inline int data_call(long ret, u8 dir, u8 kind, u8 flags_arg)
 		struct sock *sk = sock_of_fd(arg[0], &ino);
 
 		if (sk)
-			unix_eof((u64)sk);
+			read_eof((u64)sk);
 	}
 	t = openssl_thread(id);
 	/* a failed call moved no bytes; only a TLS library's own calls still tell its socket */
@@ -839,7 +851,7 @@ static __always_inline int sock_call(u64 sk, long ret, int flags, u8 dir)
 	if (!traced(id))
 		return 0;
 	if (ret == 0 && dir == HS_DIR_INGRESS)
-		unix_eof(sk);
+		read_eof(sk);
 	t = openssl_thread(id);
 	if (ret <= 0 && !openssl_in_call(t))
 		return 0;

@@ -57,6 +57,8 @@ enum hs_rec_flag {
 	HS_RF_ACCEPT = 1 << 2,		/* OPEN: from accept (system call hooks only) */
 	HS_RF_CONNECT = 1 << 3,		/* OPEN: the socket came from connect (client side) */
 	HS_RF_UNTRACED = 1 << 4,	/* FORK: a process a target started, not traced (no -f) */
+	HS_RF_EOF = 1 << 5,		/* CLOSE: the process read the end of a TCP stream, whose
+					 * socket lives on (a close-delimited body is whole) */
 };
 
 enum hs_counter {

@@ -540,7 +540,12 @@ int hs_conns_record(struct hs_conns *t, const void *data, size_t size)
 		break;
 	case HS_REC_CLOSE:
 		c = conn_find(t, r->sock);
-		if (c) {
+		if (c && (r->flags & HS_RF_EOF)) {
+			/* the stream read to its end, the socket still open */
+			c->last_ts = r->ts_ns;
+			if (c->proto == P_HTTP1 && !t->o.raw)
+				hs_http1_eof(c->h1, r->dir);
+		} else if (c) {
 			/* the process read its last bytes with no call that was seen (splice) */
 			if (r->dir == HS_DIR_INGRESS && r->pos > c->pos[HS_DIR_INGRESS])
 				gap(c, HS_DIR_INGRESS, r->pos - c->pos[HS_DIR_INGRESS], r->ts_ns);

@@ -1213,6 +1213,19 @@ void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts)
 	gap_dir(d, &d->dir[dir], len, ts);
 }
 
+void hs_http1_eof(struct hs_http1 *d, int dir)
+{
+	struct dir *s;
+
+	if (!d || dir < 0 || dir > 1 || d->stopped)
+		return;
+	s = &d->dir[dir];
+	if (s->in_msg && s->state == ST_CLOSE) {
+		s->cur.flags |= HS_MSG_COMPLETE;
+		finish(d, s);
+	}
+}
+
 void hs_http1_flush(struct hs_http1 *d, uint64_t ts, int closed)
 {
 	(void)ts;

@@ -505,12 +505,14 @@ def test_response_never_captured_keeps_its_place():
 
 def test_body_ended_by_close_is_incomplete_until_the_close():
     # a response with no length ends at the close: stopped before it, httpsnoop prints it
-    # [incomplete]; when the close comes first, whole
+    # [incomplete]; when the close comes first, whole. Traced on the client, which reads the
+    # end of the stream and keeps its socket open, the response is whole once that is read.
     port = free_port()
     srv = Proc([sys.executable, "-c", RAW_PEER, str(port)])
     wait_port(port)
-    for wait_close in (False, True):
-        s = Snoop("-p", srv.pid)
+    for traced, wait_close in ((srv.pid, False), (srv.pid, True), (os.getpid(), False),
+                               (os.getpid(), True)):
+        s = Snoop("-p", traced)
         c = socket.create_connection(("127.0.0.1", port), timeout=10)
         c.sendall(b"GET /hold/5000 HTTP/1.1\r\nHost: x\r\n\r\n")
         got = b""
@@ -522,8 +524,10 @@ def test_body_ended_by_close_is_incomplete_until_the_close():
         c.close()
         ex = [e for e in ex if not e["flags"]["streaming"]]	# a look a second in
         e = one(ex, method="GET", target="/hold/5000", status=200)
+        assert e["process"]["pid"] == traced, e["process"]
         assert e["sizes"]["response_body"] == 5000, e["sizes"]
-        assert e["flags"]["incomplete"] is not wait_close, (wait_close, e["flags"])
+        assert e["response"]["body"]["text"].startswith("hhhh"), e["response"]["body"]
+        assert e["flags"]["incomplete"] is not wait_close, (traced, wait_close, e["flags"])
     srv.stop()
 
 
