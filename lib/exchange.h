@@ -73,7 +73,7 @@ enum hs_exchange_flag {
 	HS_EX_NO_RESPONSE = 1 << 0,	/* connection closed / capture ended before a response */
 	HS_EX_NO_REQUEST = 1 << 1,	/* response without a seen request (attached mid-way) */
 	HS_EX_SKIPPED = 1 << 2,		/* bytes before this exchange were skipped (resync) */
-	HS_EX_UPGRADE = 1 << 3,		/* 101 Switching Protocols: decoding stops afterwards */
+	HS_EX_UPGRADE = 1 << 3,		/* 101 Switching Protocols, or CONNECT 2xx: decoding stops */
 	HS_EX_PUSHED = 1 << 4,		/* HTTP/2 server push (PUSH_PROMISE) */
 	HS_EX_RESET = 1 << 5,		/* HTTP/2 RST_STREAM or GOAWAY ended the stream */
 	HS_EX_GRPC = 1 << 6,		/* content-type application/grpc */

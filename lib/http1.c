@@ -818,6 +818,7 @@ static void headers_end(struct hs_http1 *d, struct dir *s)
 	if ((e && e->is_head) || st == 204 || st == 304) {
 		msg_done(d, s);
 	} else if (e && e->is_connect && st < 300) {
+		s->ex_flags |= HS_EX_UPGRADE;
 		msg_done(d, s);
 		stop(d, HS_HTTP1_STOPPED);	/* a tunnel follows */
 	} else {

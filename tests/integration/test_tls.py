@@ -935,6 +935,7 @@ def test_https_through_connect_proxy():
     finally:
         proxy.stop()
     conn = one(ex, method="CONNECT", target=f"127.0.0.1:{NGX_PORT}", status=200)
+    assert conn["flags"]["upgrade"], conn["flags"]	# a tunnel follows, not decoded as HTTP
     c = conn["connection"]
     assert (c["tls"], c["role"], c["remote"]["port"]) == (False, "client", pport), c
     for i in range(2):

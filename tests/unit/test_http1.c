@@ -543,7 +543,7 @@ static struct tcase cases[] = {
 		.nbefore = 1,
 		.rc = HS_HTTP1_STOPPED, .rc_dir = 1, .consumed = sizeof(CONNECT200) - 1,
 		.ex = {
-			{ .req = { REQ11(PC, "CONNECT", "example.com:443"), .authority = "example.com:443" },
+			{ .flags = HS_EX_UPGRADE, .req = { REQ11(PC, "CONNECT", "example.com:443"), .authority = "example.com:443" },
 			  .resp = { RESP11(PC, 200), .reason = "Connection Established" } },
 		},
 	},
