@@ -414,6 +414,9 @@ static __always_inline void fill_header(struct hs_rec *h, u32 type, u64 sock, s3
 	h->cap = 0;
 	h->dir = 0;
 	h->source = HS_SRC_SYSCALL;
+	h->pos_lo[0] = st->pos[0];
+	h->pos_lo[1] = st->pos[1];
+	h->pos_lo_set = 1;
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
 		/* 5.11+: plain loads instead of two more helper calls, and of the helper's string
 		 * copy (a name being changed at this moment may come out torn, as from /proc) */

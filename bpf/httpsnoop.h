@@ -90,7 +90,10 @@ struct hs_rec {
 	__u8 laddr[16];		/* network byte order; IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	char comm[HS_COMM_LEN];
-	__u8 pad[12];
+	__u32 pos_lo[2];	/* the socket's position in each direction when the record was
+				 * made (low 32 bits): the other direction's tells of bytes lost */
+	__u8 pos_lo_set;	/* pos_lo is there (captures written before it have 0) */
+	__u8 pad[3];
 };
 
 _Static_assert(sizeof(struct hs_rec) == 128, "hs_rec is part of the ABI");

@@ -497,6 +497,14 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 		reset_decoding(c, 0);
 		c->pos[0] = c->pos[1] = 0;
 	}
+	if (r->pos_lo_set && c->proto == P_HTTP1 && !t->o.raw) {
+		/* bytes of the other direction made before these and not seen: lost, or (from
+		 * another CPU) still on their way */
+		uint32_t ahead = r->pos_lo[!dir] - (uint32_t)c->pos[!dir];
+
+		if (ahead && ahead < UINT32_C(1) << 31)
+			hs_http1_unseen(c->h1, !dir);
+	}
 	if (r->pos > c->pos[dir])
 		gap(c, dir, r->pos - c->pos[dir], r->ts_ns);
 	c->pos[dir] = r->pos + r->len;

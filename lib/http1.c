@@ -71,6 +71,7 @@ struct dir {
 	uint8_t any_field, last_kept, last_framing;	/* for obs-fold */
 	uint8_t seen;			/* bytes of this direction were fed or lost */
 	unsigned ngaps;			/* gaps that lost where a message began or ended */
+	uint8_t unseen;			/* hs_http1_unseen() since its last feed or gap */
 };
 
 struct hs_http1 {
@@ -471,14 +472,16 @@ static struct entry *claim(struct hs_http1 *d, const struct dir *s, int newest)
 		if (!newest || d->pipelined)
 			break;
 	}
-	if (!pick)
-		return NULL;
+	if (newest && !d->pipelined && d->dir[s == &d->dir[0]].unseen)
+		pick = NULL;	/* it answers a request sent before it and not seen */
 	for (struct entry *e = d->head, *next; e != pick; e = next) {
 		next = e->next;
 		if (!e->claimed)
 			no_response(d, e);
 	}
-	pick->claimed = 1;
+	if (pick)
+		pick->claimed = 1;
+	emit_ready(d);
 	return pick;
 }
 
@@ -1088,6 +1091,7 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 	if (d->stopped)
 		return d->stopped;
 	s = &d->dir[dir];
+	s->unseen = 0;
 	d->nomem = 0;
 	if (len)
 		s->seen = 1;
@@ -1211,7 +1215,14 @@ void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts)
 	if (!d || dir < 0 || dir > 1 || !len || d->stopped)
 		return;
 	d->dir[dir].seen = 1;
+	d->dir[dir].unseen = 0;
 	gap_dir(d, &d->dir[dir], len, ts);
+}
+
+void hs_http1_unseen(struct hs_http1 *d, int dir)
+{
+	if (d && dir >= 0 && dir <= 1)
+		d->dir[dir].unseen = 1;
 }
 
 void hs_http1_eof(struct hs_http1 *d, int dir)

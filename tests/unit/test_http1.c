@@ -26,6 +26,7 @@ struct chunk {
 #define D0(s) { 0, s, sizeof(s) - 1, 0 }
 #define D1(s) { 1, s, sizeof(s) - 1, 0 }
 #define GAP(d, n) { d, NULL, 0, n }
+#define UNSEEN(d) { d, NULL, 0, UINT64_MAX }	/* hs_http1_unseen() */
 
 /* Expected message; NULL strings and 0 timestamps are not checked. */
 struct xmsg {
@@ -193,7 +194,9 @@ static void run_case(const struct tcase *c, enum mode mode, int k, size_t pos, s
 		const struct chunk *ch = &c->in[j];
 
 		ts = (uint64_t)(j + 1) * 1000;
-		if (!ch->data)
+		if (!ch->data && ch->gap == UINT64_MAX)
+			hs_http1_unseen(d, ch->dir);
+		else if (!ch->data)
 			hs_http1_gap(d, ch->dir, ch->gap, ts);
 		else if (mode == BYTES)
 			for (size_t i = 0; i < ch->len; i++)
@@ -660,6 +663,31 @@ static struct tcase cases[] = {
 			{ .req = { REQ11(PC, "GET", "/1") }, .resp = { .flags = P | GAPF | INV } },
 			{ .req = { REQ11(PC, "GET", "/3") },
 			  .resp = { RESP11(PC, 200), .body = "3", .body_size = 1 } },
+		},
+	},
+	{
+		/* /A's response lost, then /B's with /C: the capture says, with /C's response,
+		 * that request bytes it has not seen were sent before it */
+		.name = "a response after a request not seen answers that one",
+		.in = {
+			D0("GET /A HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D0("GET /B HTTP/1.1\r\nHost: h\r\n\r\n"),
+			UNSEEN(0),
+			GAP(1, 78),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nC"),
+			GAP(0, 27),
+			D0("GET /D HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nD"),
+		},
+		.nbefore = 4,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/A") }, .resp = { .flags = P | GAPF | INV } },
+			{ .flags = HS_EX_NO_RESPONSE, .req = { REQ11(PC, "GET", "/B") },
+			  .resp = { .flags = GAPF } },
+			{ .flags = HS_EX_NO_REQUEST,
+			  .resp = { RESP11(PC, 200), .body = "C", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/D") },
+			  .resp = { RESP11(PC, 200), .body = "D", .body_size = 1 } },
 		},
 	},
 	{
