@@ -978,8 +978,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	/* the one-line output shows no header fields: the decoder need not keep them */
+	/* the one-line output shows no header fields and no body bytes (only their count): the
+	 * decoder need not keep them */
 	co.lim.drop_fields = !oo.verbose && !oo.json;
+	if (co.lim.drop_fields)
+		co.lim.max_body = 0;
 	const char *nc = getenv("NO_COLOR");
 
 	oo.color = !no_color && !(nc && nc[0]) && !oo.json && isatty(STDOUT_FILENO);

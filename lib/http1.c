@@ -108,15 +108,17 @@ static int is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* token characters (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~, as a bitmap of the
- * 128 ASCII codes (checked for every byte of every field name) */
-static int is_tchar(int c)
-{
-	static const uint64_t lo = 0x03ff6cfa00000000, hi = 0x57ffffffc7fffffe;
+/* token characters (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~, one load per byte
+ * (checked for every byte of every field name) */
+static const uint8_t tchars[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1,
+	['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1,
+	['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+};
 
-	if (c < 0 || c >= 128)
-		return 0;
-	return (int)(((c < 64 ? lo >> c : hi >> (c - 64))) & 1);
+static int is_tchar(char c)
+{
+	return tchars[(uint8_t)c];
 }
 
 static int is_ows(int c)
