@@ -2,8 +2,9 @@
 # http1.sh: overhead of tracing nginx serving a small response over plaintext HTTP/1.1.
 # Alternates untraced and traced wrk runs (httpsnoop -p <worker> > /dev/null) and prints the
 # throughput ratio, exchanges printed vs requests completed, and records lost. Figures only.
-# The ratio is the median of the per-pair ratios (one untraced run, then one traced run): on a
-# shared machine a slow phase hits both runs of a pair, while a sum would let it pick a side.
+# The ratio is the median of the per-round ratios (an untraced and a traced run, each first in
+# every other round): on a shared machine a slow phase hits both runs of a round, while a
+# sum would let it pick a side.
 # A third run per round, "hooks only", traces an idle process instead of nginx: the programs
 # are attached and run on every socket send and receive (with HTTPSNOOP_HOOKS=syscalls, on
 # every read/write-family call) but capture nothing. It is the floor that attaching the
@@ -32,11 +33,13 @@ start_hs() {
 sleep 1000000 & idle=$!
 
 base=0 traced=0 printed=0 completed=0 lost=0 ratios= floors=
-for i in $(seq "$runs"); do
-  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
+run_untraced() { u=$(wrk_rps); base=$(echo "$base + $u" | bc -l); }
+run_hooks() {
   start_hs "$idle"
   f=$(wrk_rps)
   kill -INT "$hpid"; wait "$hpid" || true; hs_settle
+}
+run_traced() {
   start_hs "$worker"
   r=$(wrk_rps); traced=$(echo "$traced + $r" | bc -l)
   completed=$((completed + $(wrk_total)))
@@ -44,6 +47,12 @@ for i in $(seq "$runs"); do
   kill -INT "$hpid"; wait "$hpid" || true; hs_settle
   printed=$((printed + $(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")))
   lost=$((lost + $(sed -n 's/.* captured, \([0-9]*\) lost.*/\1/p' "$dir/hs.err")))
+}
+for i in $(seq "$runs"); do
+  # the order reverses every round: a machine that slows down or speeds up within a round
+  # favours no side
+  if [ $((i % 2)) = 1 ]; then run_untraced; run_hooks; run_traced
+  else run_traced; run_hooks; run_untraced; fi
   ratios="$ratios $(echo "$r / $u" | bc -l)"
   floors="$floors $(echo "$f / $u" | bc -l)"
   printf 'run %d: untraced %.0f req/s, hooks only %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$f" "$r"

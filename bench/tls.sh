@@ -35,14 +35,13 @@ stop_hs() {
 
 echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs, 2 threads, 20 connections"
 base=0 traced=0 probe=0 printed=0 completed=0 lost=0 hits=0 ratios=
-for i in $(seq "$runs"); do
-  u=$(wrk_run); base=$(echo "$base + $u" | bc -l)
-
+run_probe() {
   start_hs HTTPSNOOP_TLS_PROBE_ONLY=1
   p=$(wrk_run); probe=$(echo "$probe + $p" | bc -l)
   stop_hs
   h=$(awk '/probe hits/ {print $3}' "$dir/hs.err"); hits=$((hits + ${h:-0}))
-
+}
+run_traced() {
   start_hs ""
   t=$(wrk_run); traced=$(echo "$traced + $t" | bc -l)
   c=$(wrk_total)
@@ -50,6 +49,12 @@ for i in $(seq "$runs"); do
   pr=$(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")
   lo=$(awk '/records captured/ {print $4}' "$dir/hs.err")
   completed=$((completed + c)); printed=$((printed + ${pr:-0})); lost=$((lost + ${lo:-0}))
+}
+for i in $(seq "$runs"); do
+  u=$(wrk_run); base=$(echo "$base + $u" | bc -l)
+  # which of the two goes first alternates: a machine that slows down or speeds up within a
+  # round favours neither
+  if [ $((i % 2)) = 1 ]; then run_probe; run_traced; else run_traced; run_probe; fi
   ratios="$ratios $(echo "$t / $p" | bc -l)"
   printf 'run %d: untraced %.0f req/s, probe-only %.0f req/s, traced %.0f req/s; traced run: %d requests completed, %s exchanges printed, %s records lost\n' \
     "$i" "$u" "$p" "$t" "$c" "${pr:-?}" "${lo:-?}"
