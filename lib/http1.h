@@ -20,8 +20,10 @@ int hs_http1_feed(struct hs_http1 *d, int dir, const uint8_t *data, size_t len, 
 		  size_t *consumed);
 /* len bytes of direction dir were not captured (lost records, sendfile). */
 void hs_http1_gap(struct hs_http1 *d, int dir, uint64_t len, uint64_t ts);
-/* Direction dir has bytes made before the next ones fed or lost and not seen yet: lost
- * (or on their way), until its next feed or gap. */
+/* The bytes fed next in the other direction were made after bytes of direction dir that
+ * have not been fed yet (lost, or still on their way from another CPU). Until dir is fed
+ * or has a gap again, a response that starts then (after lost records, on a connection
+ * that does not pipeline) answers that unseen request, not the newest one seen. */
 void hs_http1_unseen(struct hs_http1 *d, int dir);
 /* Direction dir ended (its reader saw the end of the stream): a body that ends at the close
  * is whole. */
