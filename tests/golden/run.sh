@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: decode every capture in tests/data/ with -r and compare with the expected output in
-# tests/golden/ (text with -vv, and JSON Lines). With --update, rewrite the expected files.
+# tests/golden/ (text with -vv, and JSON Lines; the one-line output against -vv's summary
+# lines). With --update, rewrite the expected files.
 #   tests/golden/run.sh build/httpsnoop [--update]
 set -uo pipefail
 hs=$(realpath "$1")
@@ -32,6 +33,11 @@ for cap in "$here"/../data/*.hsnoop; do
   if [ "$mode" = json ] && [ "$update" != --update ]; then
     # every JSON line must parse
     "$hs" -r "$cap" -j 2>/dev/null | jq -e . >/dev/null || { echo "FAIL $name: jq"; fail=$((fail + 1)); }
+    # the one-line output keeps no header fields and no body bytes: its lines must still be
+    # the summary lines of -vv (sizes included)
+    n=$((n + 1))
+    diff -u <(grep -v '^  ' "$here/$name.txt") <("$hs" -r "$cap" 2>/dev/null) ||
+      { echo "FAIL $name: one-line output"; fail=$((fail + 1)); }
   fi
 done
 [ "$n" -gt 0 ] || { echo "no captures found"; exit 1; }
