@@ -104,12 +104,34 @@ static void message_free(struct hs_message *m)
 	free_headers(m->headers, m->nheaders);
 	free_headers(m->trailers, m->ntrailers);
 	free(m->body);
+	for (uint32_t i = 0; i < m->ninterim; i++)
+		message_free(&m->interim[i]);
+	free(m->interim);
 }
 
 void hs_message_reset(struct hs_message *m)
 {
 	message_free(m);
 	memset(m, 0, sizeof(*m));
+}
+
+int hs_message_add_interim(struct hs_message *m, struct hs_message *im)
+{
+	struct hs_message *grown;
+
+	if (m->ninterim >= HS_MAX_INTERIM) {
+		hs_message_reset(im);
+		return 0;
+	}
+	grown = realloc(m->interim, (m->ninterim + 1) * sizeof(*grown));
+	if (!grown) {
+		hs_message_reset(im);
+		return -ENOMEM;
+	}
+	m->interim = grown;
+	m->interim[m->ninterim++] = *im;
+	memset(im, 0, sizeof(*im));
+	return 0;
 }
 
 void hs_exchange_free(struct hs_exchange *ex)

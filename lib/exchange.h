@@ -67,7 +67,13 @@ struct hs_message {
 	uint64_t ts_first, ts_last;	/* CLOCK_MONOTONIC ns of first and last byte */
 	uint32_t grpc_msgs;		/* gRPC: length-prefixed messages in the body */
 	uint64_t grpc_bytes;		/* gRPC: sum of their payload lengths */
+	/* response: the interim (1xx) responses before it, 100 Continue, 103 Early Hints, in
+	 * arrival order; status, reason and headers only; at most HS_MAX_INTERIM */
+	struct hs_message *interim;
+	uint32_t ninterim;
 };
+
+#define HS_MAX_INTERIM 8
 
 enum hs_exchange_flag {
 	HS_EX_NO_RESPONSE = 1 << 0,	/* connection closed / capture ended before a response */
@@ -114,6 +120,9 @@ void hs_message_add_body(struct hs_message *m, const struct hs_limits *lim,
 			 const uint8_t *data, size_t len, int captured);
 int hs_set_str(char **dst, const char *s, size_t len);
 void hs_message_reset(struct hs_message *m);
+/* Moves im, a complete 1xx response, to the end of m's interim list (or frees it when the
+ * list is full); im is left empty. */
+int hs_message_add_interim(struct hs_message *m, struct hs_message *im);
 /* frees what an emitted exchange owns; the struct itself is left as it is */
 void hs_exchange_free(struct hs_exchange *ex);
 

@@ -55,6 +55,8 @@ struct dir {
 	int synced;			/* a start line was seen */
 	int in_msg;			/* cur holds a message being decoded */
 	struct hs_message cur;
+	struct hs_message early;	/* response: interim responses for the final one (only
+					 * its interim list is used) */
 	struct entry *ent;		/* request: its queue entry; response: the request answered */
 	unsigned ex_flags;		/* exchange flags found while decoding cur */
 	uint64_t skipped;		/* bytes skipped since the last message */
@@ -514,6 +516,10 @@ static void finish(struct hs_http1 *d, struct dir *s)
 		e->req_skipped = s->msg_skipped;
 		e->req_done = 1;
 	} else {
+		s->cur.interim = s->early.interim;
+		s->cur.ninterim = s->early.ninterim;
+		s->early.interim = NULL;
+		s->early.ninterim = 0;
 		if (!e) {
 			struct dir *o = other(d, s);
 			/* request bytes that could not be parsed: most likely what this answers */
@@ -813,9 +819,14 @@ static void headers_end(struct hs_http1 *d, struct dir *s)
 		return;
 	}
 	if (st < 200) {
-		/* interim response (100 Continue, 103...): not an exchange of its own */
+		/* interim response (100 Continue, 103 Early Hints): not an exchange of its own;
+		 * shown with the final response (not by the one-line output) */
 		s->skipped += s->msg_skipped;
-		hs_message_reset(m);
+		m->flags |= HS_MSG_COMPLETE;
+		if (d->lim->drop_fields)
+			hs_message_reset(m);
+		else if (hs_message_add_interim(&s->early, m))
+			d->nomem = 1;
 		s->in_msg = 0;
 		s->state = ST_START;
 		return;
@@ -1316,6 +1327,7 @@ void hs_http1_free(struct hs_http1 *d)
 	}
 	for (int i = 0; i < 2; i++) {
 		hs_message_reset(&d->dir[i].cur);
+		hs_message_reset(&d->dir[i].early);
 		free(d->dir[i].buf);
 	}
 	free(d);

@@ -300,6 +300,8 @@ static size_t field_bytes(const struct hs_message *m)
 		sz += field_cost(m->headers[i].name_len, m->headers[i].value_len);
 	for (uint32_t i = 0; i < m->ntrailers; i++)
 		sz += field_cost(m->trailers[i].name_len, m->trailers[i].value_len);
+	for (uint32_t i = 0; i < m->ninterim; i++)
+		sz += field_bytes(&m->interim[i]);
 	return sz;
 }
 
@@ -621,6 +623,24 @@ static int informational(const struct hs_message *tmp)
 	       tmp->headers[0].value_len == 3 && tmp->headers[0].value[0] == '1';
 }
 
+/* A 1xx header block: a complete message of its own in m's interim list. Its fields count
+ * towards m's budget and the connection's, as m's own blocks do. */
+static void interim(struct hs_http2 *d, struct hs_message *m, struct hs_message *tmp,
+		    uint64_t ts)
+{
+	struct hs_message im = { .flags = HS_MSG_PRESENT | HS_MSG_COMPLETE, .version = 20,
+				 .ts_first = ts, .ts_last = ts };
+	size_t before = field_bytes(m);
+
+	move_fields(d, &im, tmp, 0);
+	fill_pseudo(d, &im);
+	/* move_fields() counted im's fields already; what m holds is counted once */
+	d->field_bytes -= field_bytes(&im);
+	if (hs_message_add_interim(m, &im))
+		d->nomem = 1;
+	d->field_bytes += field_bytes(m) - before;
+}
+
 /* Whether stream id is one that the sender x of a GOAWAY will not process: initiated by the
  * GOAWAY's receiver, above its last stream id. */
 static int goaway_refuses(const struct hs_http2 *d, int x, uint32_t id)
@@ -683,8 +703,12 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 		sd->m.flags |= HS_MSG_PRESENT | HS_MSG_HDRS_LOST;
 		sd->hdrs_seen = 1;
 	} else if (!sd->hdrs_seen) {
-		if (informational(&b->tmp))
-			goto out;	/* 1xx: not the final response */
+		if (informational(&b->tmp)) {
+			/* 1xx: not the final response; shown with it */
+			if (!d->lim->drop_fields)
+				interim(d, &sd->m, &b->tmp, b->ts);
+			goto out;
+		}
 		sd->m.flags |= HS_MSG_PRESENT;
 		sd->hdrs_seen = 1;
 		sd->cut = 0;

@@ -691,11 +691,28 @@ static void text_summary(struct hs_output *out, struct sb *b, const struct hs_ex
 	sb_putc(b, '\n');
 }
 
+/* "[103 Early Hints]": which interim response a line belongs to */
+static void put_interim_tag(struct sb *b, const struct hs_message *im)
+{
+	sb_putc(b, '[');
+	sb_uint(b, (unsigned)im->status, 1);
+	if (im->reason && im->reason[0]) {
+		sb_putc(b, ' ');
+		esc_text_str(b, im->reason);
+	}
+	sb_putc(b, ']');
+}
+
+/* Header lines; those of an interim response im carry its tag. */
 static void text_headers(struct hs_output *out, struct sb *b, const struct hs_header *h,
-			 uint32_t n, char dir)
+			 uint32_t n, char dir, const struct hs_message *im)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		sb_printf(b, "  %c ", dir);
+		if (im) {
+			put_interim_tag(b, im);
+			sb_putc(b, ' ');
+		}
 		esc_text(b, (const uint8_t *)h[i].name, h[i].name_len);
 		sb_puts(b, ": ");
 		if (is_redacted(out, &h[i]))
@@ -830,16 +847,27 @@ static void text_body(struct sb *b, const struct hs_message *m, char dir)
 
 static void text_message(struct hs_output *out, struct sb *b, const struct hs_message *m, char dir)
 {
+	for (uint32_t i = 0; i < m->ninterim; i++) {
+		const struct hs_message *im = &m->interim[i];
+
+		if (im->nheaders) {
+			text_headers(out, b, im->headers, im->nheaders, dir, im);
+		} else {
+			sb_printf(b, "  %c ", dir);
+			put_interim_tag(b, im);
+			sb_putc(b, '\n');
+		}
+	}
 	if (m->flags & HS_MSG_HDRS_LOST)
 		sb_printf(b, "  %c [headers lost]\n", dir);
-	text_headers(out, b, m->headers, m->nheaders, dir);
+	text_headers(out, b, m->headers, m->nheaders, dir, NULL);
 	if (m->flags & HS_MSG_HDRS_CUT)
 		sb_printf(b, "  %c [headers cut]\n", dir);
 	if (out->o.verbose >= 2)
 		text_body(b, m, dir);
 	if (m->ntrailers) {
 		sb_printf(b, "  %c [trailers]\n", dir);
-		text_headers(out, b, m->trailers, m->ntrailers, dir);
+		text_headers(out, b, m->trailers, m->ntrailers, dir, NULL);
 	}
 }
 
@@ -985,6 +1013,20 @@ static void json_message(struct hs_output *out, struct sb *b, const struct hs_me
 	sb_puts(b, ",\"body\":");
 	json_body(b, m);
 	json_redacted(out, b, m);
+	if (!req) {
+		sb_puts(b, ",\"interim\":[");
+		for (uint32_t i = 0; i < m->ninterim; i++) {
+			const struct hs_message *im = &m->interim[i];
+
+			sb_printf(b, "%s{\"status\":%d,\"reason\":", i ? "," : "", im->status);
+			json_str(b, im->reason);
+			sb_puts(b, ",\"headers\":");
+			json_headers(out, b, im->headers, im->nheaders);
+			json_redacted(out, b, im);
+			sb_putc(b, '}');
+		}
+		sb_putc(b, ']');
+	}
 	sb_putc(b, '}');
 }
 

@@ -230,6 +230,10 @@ def test_post_100k_expect_continue():
     assert e["request"]["body"]["size"] == len(body)
     assert e["request"]["body"]["text"].encode() == body
     assert e["response"]["status"] == int(out), e["response"]["status"]
+    # the interim response is part of the exchange, not one of its own
+    assert [(i["status"], i["reason"]) for i in e["response"]["interim"]] == \
+        [(100, "Continue")], e["response"]
+    assert all(not x["response"] or x["response"]["status"] >= 200 for x in ex), ex
 
 
 def test_pid_filter_excludes_others():

@@ -37,6 +37,8 @@ struct xmsg {
 	const char *reason;
 	const char *headers;		/* "Name: value\n" per field, in order */
 	const char *trailers;
+	const char *interim;		/* response: "status reason\n" then "  Name: value\n" per
+					 * field, for each interim response; NULL: none */
 	const char *body;		/* kept bytes */
 	size_t body_len;		/* 0: strlen(body) */
 	uint64_t body_size;
@@ -64,7 +66,7 @@ struct rmsg {
 	unsigned flags;
 	int version, status;
 	char *method, *target, *authority, *reason;
-	char headers[1024], trailers[256];
+	char headers[1024], trailers[256], interim[512];
 	uint8_t *body;
 	size_t body_kept;
 	uint64_t body_size, ts_first, ts_last;
@@ -112,6 +114,20 @@ static void copy_msg(struct rmsg *r, const struct hs_message *m)
 	r->reason = dup_or_null(m->reason);
 	join(r->headers, sizeof(r->headers), m->headers, m->nheaders);
 	join(r->trailers, sizeof(r->trailers), m->trailers, m->ntrailers);
+	r->interim[0] = '\0';
+	for (uint32_t i = 0; i < m->ninterim; i++) {
+		const struct hs_message *im = &m->interim[i];
+		size_t off = strlen(r->interim);
+
+		CHECK_INT(im->flags, PC);
+		snprintf(r->interim + off, sizeof(r->interim) - off, "%d %s\n", im->status,
+			 im->reason ? im->reason : "");
+		for (uint32_t k = 0; k < im->nheaders; k++) {
+			off = strlen(r->interim);
+			snprintf(r->interim + off, sizeof(r->interim) - off, "  %s: %s\n",
+				 im->headers[k].name, im->headers[k].value);
+		}
+	}
 	r->body = malloc(m->body_kept + 1);
 	if (m->body_kept)
 		memcpy(r->body, m->body, m->body_kept);
@@ -230,6 +246,7 @@ static void check_msg(const struct xmsg *x, const struct rmsg *m, int is_req)
 		CHECK_INT(m->status, x->status);
 		if (x->reason)
 			CHECK_STR(m->reason, x->reason);
+		CHECK_STR(m->interim, x->interim ? x->interim : "");
 	}
 	if (x->headers)
 		CHECK_STR(m->headers, x->headers);
@@ -423,7 +440,7 @@ static struct tcase cases[] = {
 			{ .req = { REQ11(P | C | TR, "PUT", "/blob"), .authority = "h", .body = big, .body_len = 4096,
 				   .body_size = 102400, .ts_first = 1000, .ts_last = 3000 },
 			  .resp = { RESP11(PC, 201), .reason = "Created", .headers = "Content-Length: 0\n",
-				    .body = "", .ts_first = 4000 } },
+				    .interim = "100 Continue\n", .body = "", .ts_first = 4000 } },
 		},
 	},
 	{
@@ -932,7 +949,7 @@ static struct tcase cases[] = {
 		},
 	},
 	{
-		.name = "103 Early Hints is not an exchange",
+		.name = "103 Early Hints is not an exchange, but kept with the final response",
 		.in = {
 			D0("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
 			D1("HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"),
@@ -942,7 +959,31 @@ static struct tcase cases[] = {
 		.ex = {
 			{ .req = { REQ11(PC, "GET", "/") },
 			  .resp = { RESP11(PC, 200), .headers = "Content-Length: 1\n", .body = "x",
+				    .interim = "103 Early Hints\n  Link: </s.css>; rel=preload\n",
 				    .body_size = 1, .ts_first = 3000 } },
+		},
+	},
+	{
+		/* a peer may send any number of them: HS_MAX_INTERIM are kept */
+		.name = "interim responses: several, bounded, then the next exchange has none",
+		.in = {
+			D0("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+			   "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+			   "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+			   "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nA: 1\r\n\r\n"
+			   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+			   "HTTP/1.1 204 No Content\r\n\r\n"
+			   "HTTP/1.1 204 No Content\r\n\r\n"),
+		},
+		.nbefore = 2,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/a") },
+			  .resp = { RESP11(PC, 204), .body = "",
+				    .interim = "102 Processing\n102 Processing\n102 Processing\n"
+					       "102 Processing\n102 Processing\n102 Processing\n"
+					       "102 Processing\n103 Early Hints\n  A: 1\n" } },
+			{ .req = { REQ11(PC, "GET", "/b") }, .resp = { RESP11(PC, 204), .body = "" } },
 		},
 	},
 	{

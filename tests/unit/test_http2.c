@@ -213,6 +213,12 @@ static void copy_msg(struct hs_message *dst, const struct hs_message *src)
 	dst->ts_last = src->ts_last;
 	dst->grpc_msgs = src->grpc_msgs;
 	dst->grpc_bytes = src->grpc_bytes;
+	for (uint32_t i = 0; i < src->ninterim; i++) {
+		struct hs_message im;
+
+		copy_msg(&im, &src->interim[i]);
+		hs_message_add_interim(dst, &im);
+	}
 }
 
 static void text(struct buf *t, const char *fmt, ...)
@@ -238,6 +244,8 @@ static void text_msg(struct buf *t, const char *tag, const struct hs_message *m)
 		text(t, "  h %s: %s\n", m->headers[i].name, m->headers[i].value);
 	for (uint32_t i = 0; i < m->ntrailers; i++)
 		text(t, "  t %s: %s\n", m->trailers[i].name, m->trailers[i].value);
+	for (uint32_t i = 0; i < m->ninterim; i++)
+		text_msg(t, "  interim", &m->interim[i]);
 	text(t, "  b ");
 	bput(t, m->body, m->body_kept);
 	text(t, "\n");
@@ -717,6 +725,17 @@ static void test_trailers_informational(void)
 		check_trailers(&r.ex[0].req, NV("x-req-trailer", "yes"), "tr req");
 		check_body(&r.ex[0].req, "up");
 		check_body(&r.ex[0].resp, "down");
+		/* the interim responses, with the final one */
+		CHECK_INT(r.ex[0].resp.ninterim, 2);
+		CHECK_INT(r.ex[0].req.ninterim, 0);
+		if (r.ex[0].resp.ninterim == 2) {
+			CHECK_INT(r.ex[0].resp.interim[0].status, 100);
+			check_headers(&r.ex[0].resp.interim[0], NV(":status", "100"), "100");
+			CHECK_INT(r.ex[0].resp.interim[1].status, 103);
+			check_headers(&r.ex[0].resp.interim[1],
+				      NV(":status", "103", "link", "</s.css>; rel=preload"), "103");
+			CHECK_INT(r.ex[0].resp.interim[1].flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
+		}
 		CHECK_INT(r.ex[0].req.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
 		CHECK_INT(r.ex[0].resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE);
 	}

@@ -353,6 +353,57 @@ static void test_verbose(void)
 	clear(&ex);
 }
 
+/* 100 Continue and 103 Early Hints before the final response: -v shows them, each line
+ * tagged; JSON lists them; the one-line output does not */
+static void test_interim(void)
+{
+	struct hs_conninfo ci = conn("curl", 4242, "127.0.0.1", 51234, "127.0.0.1", 8080);
+	struct hs_output_opts o = { .verbose = 1, .redact = 1 };
+	struct hs_message im;
+	struct hs_exchange ex;
+	char *s;
+
+	basic(&ex, &ci);
+	memset(&im, 0, sizeof(im));
+	im.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
+	im.version = 11;
+	im.status = 100;
+	hs_set_str(&im.reason, "Continue", 8);
+	CHECK_INT(hs_message_add_interim(&ex.resp, &im), 0);
+	CHECK(!im.reason);	/* moved, not copied */
+	im.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
+	im.status = 103;
+	hs_set_str(&im.reason, "Early\x1b[2JHints", 15);
+	hdr(&im, 0, "Link", "</s.css>; rel=preload");
+	hdr(&im, 0, "Set-Cookie", "early=1");
+	CHECK_INT(hs_message_add_interim(&ex.resp, &im), 0);
+	s = render(0, 0, &ex);
+	CHECK(!strstr(s, "103") && !strstr(s, "Continue"));
+	free(s);
+	s = render_opts(&o, &ex);
+	CHECK(strstr(s, "  > User-Agent: curl/7.88.1\n  < [100 Continue]\n"
+		     "  < [103 Early\\x1b[2JHints] Link: </s.css>; rel=preload\n"
+		     "  < [103 Early\\x1b[2JHints] Set-Cookie: [redacted 7 bytes]\n"
+		     "  < Content-Type: text/html\n") != NULL);
+	free(s);
+	o.json = 1;
+	s = render_opts(&o, &ex);
+	check_json(s);
+	check_jq(s, "[.response.interim[] | .status] | @csv", "100,103");
+	check_jq(s, ".response.interim[1].headers[0][1]", "</s.css>; rel=preload");
+	check_jq(s, "[(.response.interim[0].headers | length), .response.interim[1].redacted[0][0], "
+		 ".response.status] | @csv", "0,\"Set-Cookie\",200");
+	check_jq(s, ".request.interim", "null");
+	free(s);
+	clear(&ex);
+	/* a response with none: an empty list */
+	basic(&ex, &ci);
+	s = render(0, 1, &ex);
+	check_jq(s, ".response.interim | length", "0");
+	free(s);
+	clear(&ex);
+}
+
 /* zlib with these window bits (gzip, zlib, raw deflate), or zstd for 0 */
 static size_t zip(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbits)
 {
@@ -1159,6 +1210,7 @@ int main(void)
 	test_colour();
 	test_json_schema();
 	test_verbose();
+	test_interim();
 	test_compressed();
 	test_binary();
 	test_escaping();
