@@ -211,6 +211,29 @@ def test_curl_against_go_server():
         assert e["connection"]["local"]["port"] == port
 
 
+def test_response_ended_by_close():
+    # To an HTTP/1.0 client a Go server cannot chunk a body of unknown length: closing the
+    # connection ends it, and that close must complete the exchange, not leave it
+    # [incomplete] until httpsnoop stops
+    srv, port = server("plain")
+    s = Snoop("-p", srv.pid, "-v")
+    r = subprocess.run(["curl", "-sSk", "--http1.0", "--no-alpn",
+                        f"https://127.0.0.1:{port}/stream/40"],
+                       capture_output=True, text=True, timeout=60)
+    ex = s.stop()
+    assert r.returncode == 0, r.stderr
+    want = "".join(f"line {i} of 40\n" for i in range(1, 41))
+    assert r.stdout == want, r.stdout
+    e = one(ex, method="GET", target="/stream/40", status=200)
+    assert e["connection"]["source"] == "gotls" and e["connection"]["role"] == "server", e
+    assert e["request"]["version"] == "HTTP/1.0", e["request"]
+    assert header(e["response"], "Content-Length") is None, e["response"]
+    assert header(e["response"], "Transfer-Encoding") is None, e["response"]
+    assert e["response"]["body"]["size"] == len(want), e["response"]["body"]
+    assert e["response"]["body"]["text"] == want
+    assert not e["flags"]["incomplete"] and not e["flags"]["gap"], e["flags"]
+
+
 def test_another_tracer_probing_every_process():
     # A tracer with probes for every process of the binary (a second httpsnoop without -p)
     # has the kernel put its breakpoints into every private mapping of the file made later:

@@ -1,4 +1,5 @@
-// tlsserver: an HTTPS test server whose replies echo the request path (RFC 9110, RFC 9112).
+// tlsserver: an HTTPS test server whose replies echo the request path (RFC 9110, RFC 9112),
+// or stream numbered lines (/stream/N).
 //
 // The certificate is self-signed and generated at start, so no file is needed.
 // HTTP/1.1 is forced unless -h2 is given. On start it prints one line
@@ -24,6 +25,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -68,6 +71,16 @@ func main() {
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos}
 
 	mux := http.NewServeMux()
+	// /stream/N: N lines, each flushed at once, so the length is not known when the headers
+	// go out: chunked to HTTP/1.1 clients, ended by closing the connection for HTTP/1.0
+	mux.HandleFunc("/stream/", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/stream/"))
+		w.Header().Set("Content-Type", "text/plain")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(w, "line %d of %d\n", i+1, n)
+			w.(http.Flusher).Flush()
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "text/plain")
