@@ -57,6 +57,7 @@ struct dir {
 	struct hs_message cur;
 	struct hs_message early;	/* response: interim responses for the final one (only
 					 * its interim list is used) */
+	size_t early_bytes;		/* their header bytes: all share one budget */
 	struct entry *ent;		/* request: its queue entry; response: the request answered */
 	unsigned ex_flags;		/* exchange flags found while decoding cur */
 	uint64_t skipped;		/* bytes skipped since the last message */
@@ -520,6 +521,7 @@ static void finish(struct hs_http1 *d, struct dir *s)
 		s->cur.ninterim = s->early.ninterim;
 		s->early.interim = NULL;
 		s->early.ninterim = 0;
+		s->early_bytes = 0;
 		if (!e) {
 			struct dir *o = other(d, s);
 			/* request bytes that could not be parsed: most likely what this answers */
@@ -823,10 +825,12 @@ static void headers_end(struct hs_http1 *d, struct dir *s)
 		 * shown with the final response (not by the one-line output) */
 		s->skipped += s->msg_skipped;
 		m->flags |= HS_MSG_COMPLETE;
-		if (d->lim->drop_fields)
+		if (d->lim->drop_fields || s->early_bytes + s->hdr_bytes > d->lim->max_header_bytes)
 			hs_message_reset(m);
 		else if (hs_message_add_interim(&s->early, m))
 			d->nomem = 1;
+		else
+			s->early_bytes += s->hdr_bytes;
 		s->in_msg = 0;
 		s->state = ST_START;
 		return;

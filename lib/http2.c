@@ -623,14 +623,18 @@ static int informational(const struct hs_message *tmp)
 	       tmp->headers[0].value_len == 3 && tmp->headers[0].value[0] == '1';
 }
 
-/* A 1xx header block: a complete message of its own in m's interim list. Its fields count
- * towards m's budget and the connection's, as m's own blocks do. */
+/* A 1xx header block: a complete message of its own in m's interim list (dropped when it
+ * does not fit). Its fields count towards m's budget and the connection's, as m's own
+ * blocks do. */
 static void interim(struct hs_http2 *d, struct hs_message *m, struct hs_message *tmp,
 		    uint64_t ts)
 {
 	struct hs_message im = { .flags = HS_MSG_PRESENT | HS_MSG_COMPLETE, .version = 20,
 				 .ts_first = ts, .ts_last = ts };
 	size_t before = field_bytes(m);
+
+	if (before + field_bytes(tmp) > d->lim->max_header_bytes)
+		return;
 
 	move_fields(d, &im, tmp, 0);
 	fill_pseudo(d, &im);

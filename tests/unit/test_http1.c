@@ -987,6 +987,23 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* and all of them share one header budget */
+		.name = "interim responses: the header budget",
+		.lim = { .max_body = 4096, .max_header_bytes = 100, .max_headers = 128 },
+		.in = {
+			D0("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 103 Early Hints\r\nLink: </first.css>; rel=preload\r\n\r\n"
+			   "HTTP/1.1 103 Early Hints\r\nLink: </second.css>; rel=preload\r\n\r\n"
+			   "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+		},
+		.nbefore = 1,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/a") },
+			  .resp = { RESP11(PC, 200), .body = "", .headers = "Content-Length: 0\n",
+				    .interim = "103 Early Hints\n  Link: </first.css>; rel=preload\n" } },
+		},
+	},
+	{
 		.name = "early response before the request body ends",
 		.in = {
 			D0("POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nabc"),
