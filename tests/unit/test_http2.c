@@ -741,6 +741,33 @@ static void test_trailers_informational(void)
 	}
 	result_free(&r);
 	sc_free(&sc);
+
+	/* interim blocks share the response's header budget: the second one of ~58 KB of
+	 * fields (one HPACK table entry repeated) does not fit and is dropped, the final
+	 * headers still come */
+	static char hint[2901];
+	const char *big[2 + 2 * 20 + 1] = { ":status", "103" };
+
+	memset(hint, 'h', sizeof(hint) - 1);
+	for (int i = 0; i < 20; i++) {
+		big[2 + 2 * i] = "link";
+		big[3 + 2 * i] = hint;
+	}
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, END_STREAM, get_req);
+	sc_headers(&sc, 1, 1, 0, big);
+	sc_headers(&sc, 1, 1, 0, big);
+	sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "204"));
+	run_all(&sc, &r, "interim budget");
+	CHECK_INT(r.n, 1);
+	if (r.n == 1) {
+		CHECK_INT(r.ex[0].resp.status, 204);
+		CHECK_INT(r.ex[0].resp.ninterim, 1);
+		check_headers(&r.ex[0].resp, NV(":status", "204"), "after the interims");
+	}
+	result_free(&r);
+	sc_free(&sc);
 }
 
 static void test_rst_goaway(void)
