@@ -8,7 +8,8 @@
 # A third run per round, "hooks only", traces an idle process instead of nginx: the programs
 # are attached and run on every socket send and receive (with HTTPSNOOP_HOOKS=syscalls, on
 # every read/write-family call) but capture nothing. It is the floor that attaching the
-# tracepoints costs on this kernel, whatever the programs do.
+# tracepoints costs on this kernel, whatever the programs do. One more traced run with BPF
+# statistics on prints the programs' time per request.
 #   bench/http1.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 hs=$(realpath "${1:-build/httpsnoop}")
@@ -16,7 +17,7 @@ secs=${2:-5}
 runs=${3:-5}
 dir=$(mktemp -d /tmp/hs-bench.XXXXXX)
 master= idle=
-trap '[ -n "$master" ] && kill "$master" 2>/dev/null; [ -n "$idle" ] && kill "$idle"; rm -rf "$dir"' EXIT
+trap 'stats_restore; [ -n "$master" ] && kill "$master" 2>/dev/null; [ -n "$idle" ] && kill "$idle"; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/nginx.sh"
 bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
 url="http://127.0.0.1:$port/"
@@ -57,6 +58,10 @@ for i in $(seq "$runs"); do
   floors="$floors $(echo "$f / $u" | bc -l)"
   printf 'run %d: untraced %.0f req/s, hooks only %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$f" "$r"
 done
+# one more traced run with BPF statistics on: the programs' own cost, per request
+load() { wrk_rps > /dev/null; wrk_total; }
+start_hs "$worker"; bpf_time "traced" load
+kill -INT "$hpid"; wait "$hpid" || true; hs_settle
 median=$(median $ratios)
 printf 'throughput ratio traced/untraced: %.3f (median of %d pairs; ratio of the sums %.3f)\n' \
   "$median" "$runs" "$(echo "$traced / $base" | bc -l)"

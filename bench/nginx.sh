@@ -45,3 +45,43 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(N
 # hs_settle: waits until no process of the httpsnoop binary $hs is left. httpsnoop leaves a
 # child to take its probes away after it ends; the next run must not measure them.
 hs_settle() { while pgrep -f "^$hs( |\$)" > /dev/null; do sleep 0.1; done; }
+# stats_restore: BPF statistics as they were before bpf_time (call it from the EXIT trap: they
+# slow every program down while on)
+stats_restore() {
+  [ -z "${stats_was:-}" ] || sysctl -q kernel.bpf_stats_enabled="$stats_was"
+  stats_was=
+}
+# bpf_time LABEL REQUESTS_FN: runs REQUESTS_FN (a load run that prints how many requests it
+# completed) with BPF statistics on and prints the run time of the programs of httpsnoop
+# ($hpid) per request, the busiest first: they run in every process's socket calls (the
+# load generator's too). Steadier than throughput on a noisy machine; the statistics' own
+# clock reads are included (~0.1 us per program run).
+bpf_time() {
+  local label=$1 fn=$2 n
+  command -v bpftool > /dev/null || { echo "$label: no bpftool, BPF time not measured"; return; }
+  stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -q kernel.bpf_stats_enabled=1
+  bpftool -j prog show > "$dir/bpf0.json"
+  n=$($fn)
+  bpftool -j prog show > "$dir/bpf1.json"
+  stats_restore
+  # httpsnoop's programs: those it holds a descriptor of
+  cat /proc/"$hpid"/fdinfo/* 2> /dev/null | awk '/^prog_id:/ {print $2}' > "$dir/ids"
+  python3 - "$dir/bpf0.json" "$dir/bpf1.json" "$n" "$label" "$dir/ids" <<'PY'
+import json, sys
+before = {p["id"]: p for p in json.load(open(sys.argv[1]))}
+n, label, rows = int(sys.argv[3]), sys.argv[4], []
+ours = {int(x) for x in open(sys.argv[5]).read().split()}
+for p in json.load(open(sys.argv[2])):
+    if p["id"] not in ours:
+        continue
+    b = before.get(p["id"], {})
+    runs = p.get("run_cnt", 0) - b.get("run_cnt", 0)
+    ns = p.get("run_time_ns", 0) - b.get("run_time_ns", 0)
+    if runs:
+        rows.append((ns / n, runs / n, p.get("name", "?")))
+rows.sort(reverse=True)
+print(f"{label}: BPF time per request {sum(r[0] for r in rows):.0f} ns ("
+      + ", ".join(f"{name} {t:.0f} ns in {c:.1f} runs" for t, c, name in rows[:5]) + ")")
+PY
+}

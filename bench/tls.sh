@@ -3,7 +3,8 @@
 # wrk -c 20: untraced, traced (httpsnoop -p <worker> > /dev/null) and probe-only (the same
 # uprobes attached, programs only count, syscall hooks detached: HTTPSNOOP_TLS_PROBE_ONLY=1).
 # Prints both throughput ratios against untraced and traced against probe-only, exchanges
-# printed vs requests completed, lost records. Figures only, never asserted.
+# printed vs requests completed, lost records, and from one more run of each with BPF
+# statistics on, the programs' time per request. Figures only, never asserted.
 #   bench/tls.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 [ -n "${BENCH_DEBUG:-}" ] && set -x
@@ -13,7 +14,7 @@ runs=${3:-5}
 dir=$(mktemp -d /tmp/hs-tlsbench.XXXXXX)
 chmod 755 "$dir"
 master=
-trap '[ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'stats_restore; [ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/nginx.sh"
 bench_nginx "$dir" ssl
 head -c 612 /dev/zero | tr '\0' 'x' > "$dir/html/index.html"
@@ -59,6 +60,10 @@ for i in $(seq "$runs"); do
   printf 'run %d: untraced %.0f req/s, probe-only %.0f req/s, traced %.0f req/s; traced run: %d requests completed, %s exchanges printed, %s records lost\n' \
     "$i" "$u" "$p" "$t" "$c" "${pr:-?}" "${lo:-?}"
 done
+# one more run of each with BPF statistics on: the probes' own cost, per request
+load() { wrk_run > /dev/null; wrk_total; }
+start_hs HTTPSNOOP_TLS_PROBE_ONLY=1; bpf_time "probe-only" load; stop_hs
+start_hs ""; bpf_time "httpsnoop -p" load; stop_hs
 echo "== summary (means over $runs runs)"
 printf 'untraced      %8.0f req/s\n' "$(echo "$base / $runs" | bc -l)"
 printf 'probe-only    %8.0f req/s   %.3f x untraced   (%d probe hits in all)\n' \
