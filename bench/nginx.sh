@@ -82,6 +82,6 @@ for p in json.load(open(sys.argv[2])):
         rows.append((ns / n, runs / n, p.get("name", "?")))
 rows.sort(reverse=True)
 print(f"{label}: BPF time per request {sum(r[0] for r in rows):.0f} ns ("
-      + ", ".join(f"{name} {t:.0f} ns in {c:.1f} runs" for t, c, name in rows[:5]) + ")")
+      + ", ".join(f"{name} {t:.0f} ns in {c:.1f} runs" for t, c, name in rows) + ")")
 PY
 }
