@@ -5,10 +5,10 @@
 # against untraced (median of the rounds) and the packets tcpdump dropped. Put next to
 # bench/http1.sh's ratio, it tells how this machine compares with the ones the targets were
 # set on (there, tcpdump -w keeps 0.88 and tcpdump -A 0.61, dropping about half).
-#   bench/tcpdump.sh [build/httpsnoop] [seconds per run] [runs]
+#   bench/tcpdump.sh [seconds per run] [runs]
 set -euo pipefail
-secs=${2:-5}
-runs=${3:-5}
+secs=${1:-5}
+runs=${2:-5}
 command -v tcpdump > /dev/null || { echo "tcpdump is not installed"; exit 1; }
 dir=$(mktemp -d /tmp/hs-tcpdump.XXXXXX)
 master= tpid=
