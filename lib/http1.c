@@ -497,6 +497,19 @@ static struct dir *other(struct hs_http1 *d, struct dir *s)
 	return s == &d->dir[0] ? &d->dir[1] : &d->dir[0];
 }
 
+/* The interim responses that came before the final response s->cur: its own from now on
+ * (its header section ended, so a look at it while its body streams shows them too). */
+static void take_interims(struct dir *s)
+{
+	if (!s->early.ninterim)
+		return;
+	s->cur.interim = s->early.interim;
+	s->cur.ninterim = s->early.ninterim;
+	s->early.interim = NULL;
+	s->early.ninterim = 0;
+	s->early_bytes = 0;
+}
+
 /* The current message ended (whatever its flags): hand it to its exchange. */
 static void finish(struct hs_http1 *d, struct dir *s)
 {
@@ -517,11 +530,7 @@ static void finish(struct hs_http1 *d, struct dir *s)
 		e->req_skipped = s->msg_skipped;
 		e->req_done = 1;
 	} else {
-		s->cur.interim = s->early.interim;
-		s->cur.ninterim = s->early.ninterim;
-		s->early.interim = NULL;
-		s->early.ninterim = 0;
-		s->early_bytes = 0;
+		take_interims(s);
 		if (!e) {
 			struct dir *o = other(d, s);
 			/* request bytes that could not be parsed: most likely what this answers */
@@ -807,6 +816,8 @@ static void headers_end(struct hs_http1 *d, struct dir *s)
 		start_body(d, s, 0);
 		return;
 	}
+	if (st == 101 || st >= 200)
+		take_interims(s);
 	if (st == 101) {
 		struct dir *o = other(d, s);
 		int h2;

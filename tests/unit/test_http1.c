@@ -1356,6 +1356,25 @@ static void test_streaming(void)
 	hs_http1_free(d);
 	free_run(&r);
 
+	/* a 103 Early Hints before a streaming response: the look while it streams shows it
+	 * too, and the whole response has it once */
+	memset(&r, 0, sizeof(r));
+	d = hs_http1_new(&conninfo, &lim, record, &r);
+	feed(d, &r, 0, req, sizeof(req) - 1, 10);
+	feed(d, &r, 1, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n", 57,
+	     15);
+	feed(d, &r, 1, head, sizeof(head) - 1, 20);
+	hs_http1_tick(d, 20 + sec, sec);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ex[0].flags, HS_EX_STREAMING);
+	CHECK_STR(r.ex[0].resp.interim, "103 Early Hints\n  Link: </s.css>; rel=preload\n");
+	feed(d, &r, 1, rest, sizeof(rest) - 1, 20 + 2 * sec);
+	CHECK_INT(r.n, 2);
+	CHECK_INT(r.ex[1].resp.flags, PC);
+	CHECK_STR(r.ex[1].resp.interim, "103 Early Hints\n  Link: </s.css>; rel=preload\n");
+	hs_http1_free(d);
+	free_run(&r);
+
 	/* attached mid-response, close-delimited: no request to show */
 	memset(&r, 0, sizeof(r));
 	d = hs_http1_new(&conninfo, &lim, record, &r);
