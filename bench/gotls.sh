@@ -17,13 +17,14 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ms() { date +%s%N; }
-. "$(dirname "$0")/nginx.sh"	# hs_settle
+. "$(dirname "$0")/nginx.sh"	# hs_settle, wrk_rps
 
 export GOCACHE=${GOCACHE:-$dir/gocache} GOPATH=${GOPATH:-$dir/gopath} CGO_ENABLED=0 \
   GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
 (cd "$src" && go build -o "$dir/tlsserver" ./tlsserver)
 
-# Starts httpsnoop -v -p $1 (extra env in $2); waits for "tracing"; the ms it took go in $t.
+# Starts httpsnoop -v -p $1 (extra env in $2); waits for "tracing"; the ms it took go in
+# $attach_ms.
 start_hs() {
   local t0 t1
   t0=$(ms)
@@ -31,7 +32,7 @@ start_hs() {
   hpid=$!
   for _ in $(seq 400); do grep -q "httpsnoop: tracing " "$dir/hs.err" && break; sleep 0.005; done
   t1=$(ms)
-  t=$(( (t1 - t0) / 1000000 ))
+  attach_ms=$(( (t1 - t0) / 1000000 ))
 }
 stop_hs() {
   kill -INT "$hpid" 2>/dev/null || { echo "httpsnoop ended early:"; cat "$dir/hs.err"; }
@@ -61,7 +62,7 @@ for i in 1 2 3; do
   stop_hs
   line=$(grep -o 'gotls: pid.*' "$dir/hs.err" || echo "gotls: (no note)")
   printf 'run %d: %s (%d MB): start to "tracing" (BPF load + Go analysis + attach) %d ms; %s\n' \
-    "$i" "$(basename "$big")" $((size / 1000000)) "$t" "$line"
+    "$i" "$(basename "$big")" $((size / 1000000)) "$attach_ms" "$line"
 done
 
 echo "== Go HTTPS server under wrk (${secs}s x $runs runs, 2 threads, 20 connections)"
@@ -70,20 +71,18 @@ port=$(free_port)
 spid=$!; pids+=("$spid")
 sleep 0.5
 url="https://127.0.0.1:$port/bench"
-wrk_run() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
-wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 
 base=0 traced=0 probe=0 printed=0 completed=0 lost=0
 for i in $(seq "$runs"); do
-  u=$(wrk_run); base=$(echo "$base + $u" | bc -l)
+  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
   start_hs "$spid" ""
-  t=$(wrk_run); traced=$(echo "$traced + $t" | bc -l)
+  t=$(wrk_rps); traced=$(echo "$traced + $t" | bc -l)
   completed=$((completed + $(wrk_total)))
   sleep 0.5; stop_hs
   printed=$((printed + $(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")))
   lost=$((lost + $(sed -n 's/.* captured, \([0-9]*\) lost.*/\1/p' "$dir/hs.err")))
   start_hs "$spid" "HTTPSNOOP_GOTLS_PROBE_ONLY=1"
-  p=$(wrk_run); probe=$(echo "$probe + $p" | bc -l)
+  p=$(wrk_rps); probe=$(echo "$probe + $p" | bc -l)
   stop_hs
   printf 'run %d: untraced %.0f req/s, traced %.0f req/s, probe-only %.0f req/s\n' "$i" "$u" "$t" "$p"
 done

@@ -22,8 +22,6 @@ trap 'stats_restore; [ -n "$master" ] && kill "$master" 2>/dev/null; [ -n "$idle
 bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
 url="http://127.0.0.1:$port/"
 
-wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
-wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 
 # start_hs PID: httpsnoop -p PID in the background, once it traces
 start_hs() {
@@ -59,8 +57,7 @@ for i in $(seq "$runs"); do
   printf 'run %d: untraced %.0f req/s, hooks only %.0f req/s, traced %.0f req/s\n' "$i" "$u" "$f" "$r"
 done
 # one more traced run with BPF statistics on: the programs' own cost, per request
-load() { wrk_rps > /dev/null; wrk_total; }
-start_hs "$worker"; bpf_time "traced" load
+start_hs "$worker"; bpf_time "traced" wrk_load
 kill -INT "$hpid"; wait "$hpid" || true; hs_settle
 median=$(median $ratios)
 printf 'throughput ratio traced/untraced: %.3f (median of %d pairs; ratio of the sums %.3f)\n' \

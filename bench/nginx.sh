@@ -40,6 +40,13 @@ CONF
   sleep 0.3
 }
 
+# wrk_rps: one wrk run against $url (2 threads, 20 connections, $secs seconds); prints its
+# requests per second and leaves its report in $dir/wrk.out, whose completed requests
+# wrk_total prints. wrk_load: a run that prints only those (for bpf_time).
+wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
+wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
+wrk_load() { wrk_rps > /dev/null; wrk_total; }
+
 # median VALUE...: the middle value (mean of the two middle ones for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 # hs_settle: waits until no process of the httpsnoop binary $hs is left. httpsnoop leaves a

@@ -17,7 +17,6 @@ trap '[ -n "$tpid" ] && kill "$tpid" 2>/dev/null; [ -n "$master" ] && kill "$mas
 bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
 url="http://127.0.0.1:$port/"
 
-wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
 # dump NAME ARGS...: one run under tcpdump ARGS; sets r, adds its drops to drops_NAME
 dump() {
   local name=$1 d

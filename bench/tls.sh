@@ -20,8 +20,6 @@ bench_nginx "$dir" ssl
 head -c 612 /dev/zero | tr '\0' 'x' > "$dir/html/index.html"
 url="https://127.0.0.1:$port/index.html"
 
-wrk_run() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
-wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 # Starts httpsnoop -p worker (extra env in $1), waits for "tracing".
 start_hs() {
   env $1 "$hs" -p "$worker" > /dev/null 2> "$dir/hs.err" &
@@ -38,13 +36,13 @@ echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs,
 base=0 traced=0 probe=0 printed=0 completed=0 lost=0 hits=0 ratios=
 run_probe() {
   start_hs HTTPSNOOP_TLS_PROBE_ONLY=1
-  p=$(wrk_run); probe=$(echo "$probe + $p" | bc -l)
+  p=$(wrk_rps); probe=$(echo "$probe + $p" | bc -l)
   stop_hs
   h=$(awk '/probe hits/ {print $3}' "$dir/hs.err"); hits=$((hits + ${h:-0}))
 }
 run_traced() {
   start_hs ""
-  t=$(wrk_run); traced=$(echo "$traced + $t" | bc -l)
+  t=$(wrk_rps); traced=$(echo "$traced + $t" | bc -l)
   c=$(wrk_total)
   stop_hs
   pr=$(awk '/exchanges? printed/ {print $1}' "$dir/hs.err")
@@ -52,7 +50,7 @@ run_traced() {
   completed=$((completed + c)); printed=$((printed + ${pr:-0})); lost=$((lost + ${lo:-0}))
 }
 for i in $(seq "$runs"); do
-  u=$(wrk_run); base=$(echo "$base + $u" | bc -l)
+  u=$(wrk_rps); base=$(echo "$base + $u" | bc -l)
   # which of the two goes first alternates: a machine that slows down or speeds up within a
   # round favours neither
   if [ $((i % 2)) = 1 ]; then run_probe; run_traced; else run_traced; run_probe; fi
@@ -61,9 +59,8 @@ for i in $(seq "$runs"); do
     "$i" "$u" "$p" "$t" "$c" "${pr:-?}" "${lo:-?}"
 done
 # one more run of each with BPF statistics on: the probes' own cost, per request
-load() { wrk_run > /dev/null; wrk_total; }
-start_hs HTTPSNOOP_TLS_PROBE_ONLY=1; bpf_time "probe-only" load; stop_hs
-start_hs ""; bpf_time "httpsnoop -p" load; stop_hs
+start_hs HTTPSNOOP_TLS_PROBE_ONLY=1; bpf_time "probe-only" wrk_load; stop_hs
+start_hs ""; bpf_time "httpsnoop -p" wrk_load; stop_hs
 echo "== summary (means over $runs runs)"
 printf 'untraced      %8.0f req/s\n' "$(echo "$base / $runs" | bc -l)"
 printf 'probe-only    %8.0f req/s   %.3f x untraced   (%d probe hits in all)\n' \
