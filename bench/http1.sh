@@ -19,9 +19,8 @@ dir=$(mktemp -d /tmp/hs-bench.XXXXXX)
 master= idle=
 trap 'stats_restore; [ -n "$master" ] && kill "$master" 2>/dev/null; [ -n "$idle" ] && kill "$idle"; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/nginx.sh"
-bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
+bench_nginx "$dir" "" "$small_response"
 url="http://127.0.0.1:$port/"
-
 
 # start_hs PID: httpsnoop -p PID in the background, once it traces
 start_hs() {

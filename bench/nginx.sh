@@ -40,6 +40,10 @@ CONF
   sleep 0.3
 }
 
+# The plaintext benchmarks' server: one small response (bench/http1.sh, and the reference
+# tools of bench/tcpdump.sh on the same load).
+small_response='location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
+
 # wrk_rps: one wrk run against $url (2 threads, 20 connections, $secs seconds); prints its
 # requests per second and leaves its report in $dir/wrk.out, whose completed requests
 # wrk_total prints. wrk_load: a run that prints only those (for bpf_time).

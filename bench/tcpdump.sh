@@ -14,7 +14,7 @@ dir=$(mktemp -d /tmp/hs-tcpdump.XXXXXX)
 master= tpid=
 trap '[ -n "$tpid" ] && kill "$tpid" 2>/dev/null; [ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/nginx.sh"
-bench_nginx "$dir" "" 'location / { default_type text/plain; return 200 "hello, benchmark\n"; }'
+bench_nginx "$dir" "" "$small_response"
 url="http://127.0.0.1:$port/"
 
 # dump NAME ARGS...: one run under tcpdump ARGS; sets r, adds its drops to drops_NAME
