@@ -9,7 +9,7 @@
 set -euo pipefail
 secs=${1:-5}
 runs=${2:-5}
-command -v tcpdump > /dev/null || { echo "tcpdump is not installed"; exit 1; }
+command -v tcpdump > /dev/null || { echo "tcpdump.sh: tcpdump is not installed (apt-get install tcpdump)"; exit 1; }
 dir=$(mktemp -d /tmp/hs-tcpdump.XXXXXX)
 master= tpid=
 trap '[ -n "$tpid" ] && kill "$tpid" 2>/dev/null; [ -n "$master" ] && kill "$master" 2>/dev/null; rm -rf "$dir"' EXIT
