@@ -265,8 +265,8 @@ def test_go_client_against_nginx():
 
 def test_every_process_follows_new_go_programs():
     # no -p: programs started after httpsnoop are hooked at exec, before their first request.
-    # The client waits first: analysing and attaching a new executable takes ~20 ms on an idle
-    # machine, and up to ~390 ms was seen in a run of the whole suite.
+    # The client waits first: analysing and attaching a new executable takes ~20 ms, but up to
+    # ~500 ms while the previous test's httpsnoop is still removing its uprobes.
     s = Snoop("-v")
     srv, port = go_server("stripped")
     out = finish(go_client("plain", f"https://127.0.0.1:{port}/every", "-n", "2", "-wait",
