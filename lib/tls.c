@@ -1029,11 +1029,23 @@ int hs_tls_rescan(struct hs_tls *t)
 	return added;
 }
 
+/* The pid's library names: a new program (execve), or another process with its id. */
+static void names_forget(struct hs_tls *t, uint32_t pid)
+{
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		if (t->names[i].pid == pid)
+			t->names[i].pid = 0;
+}
+
 int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec)
 {
 	struct hs_tls_target *tg = NULL;
 	int added = 0;
 
+	/* the old program's library would name the new one's plaintext, should its probes
+	 * come too late for a look to name them */
+	if (exec)
+		names_forget(t, pid);
 	if (t->system_wide) {
 		/* a new program: OpenSSL linked into it (node) is mapped already, a libssl
 		 * outside the usual directories (a container's) only once the loader ran */
@@ -1048,6 +1060,8 @@ int hs_tls_add_pid(struct hs_tls *t, uint32_t pid, int exec)
 			tg = &t->targets[i];
 	if (!tg && !(tg = target_add(t, pid)))
 		return -ENOMEM;
+	if (exec)
+		tg->told = 0;	/* the new program's libraries are told anew */
 	if (exec && (added = scan_lib_dirs(t, pid)) < 0)
 		return added;
 	return added + scan_target(t, tg);
@@ -1088,9 +1102,7 @@ void hs_tls_forget_pid(struct hs_tls *t, uint32_t pid)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < NAME_CACHE; i++)
-		if (t->names[i].pid == pid)
-			t->names[i].pid = 0;	/* the pid may come back for another program */
+	names_forget(t, pid);	/* the pid may come back for another program */
 	if (t->system_wide) {
 		for (size_t i = 0; i < t->nlater; i++)
 			if (t->later[i].pid != pid)
