@@ -171,9 +171,6 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 	return 0;
 }
 
-SEC("uprobe")
-int go_read_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_INGRESS); }
-SEC("uprobe")
-int go_read_ret(struct pt_regs *ctx) { return go_ret(ctx, HS_DIR_INGRESS); }
-SEC("uprobe")
-int go_write_enter(struct pt_regs *ctx) { return go_enter(ctx, HS_DIR_EGRESS); }
+UPROBE_TWINS(go_read_enter, go_enter(ctx, HS_DIR_INGRESS))
+UPROBE_TWINS(go_read_ret, go_ret(ctx, HS_DIR_INGRESS))
+UPROBE_TWINS(go_write_enter, go_enter(ctx, HS_DIR_EGRESS))

@@ -1229,5 +1229,12 @@ int process_exec(void *ctx)
 	return 0;
 }
 
+/* Each uprobe program twice: one for perf event links, one for uprobe_multi links (Linux 6.6+),
+ * which the kernel keeps apart by the program's expected attach type. lib/capture.c finds a
+ * program's twin by its "_m" name and loads it only where such links exist. */
+#define UPROBE_TWINS(name, call) \
+	SEC("uprobe") int name(struct pt_regs *ctx) { return call; } \
+	SEC("uprobe") int name##_m(struct pt_regs *ctx) { return call; }
+
 #include "openssl.bpf.h"
 #include "gotls.bpf.h"

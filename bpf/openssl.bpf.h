@@ -335,18 +335,15 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, u8 dir, u8 ex, u8 src)
 	return 0;
 }
 
-#define SSL_ENTRY(name, dir, ex, src) \
-	SEC("uprobe") int name(struct pt_regs *ctx) { return ssl_enter(ctx, dir, ex, src); }
-SSL_ENTRY(ssl_read_enter, HS_DIR_INGRESS, 0, HS_SRC_OPENSSL)
-SSL_ENTRY(ssl_write_enter, HS_DIR_EGRESS, 0, HS_SRC_OPENSSL)
-SSL_ENTRY(ssl_read_ex_enter, HS_DIR_INGRESS, 1, HS_SRC_OPENSSL)
-SSL_ENTRY(ssl_write_ex_enter, HS_DIR_EGRESS, 1, HS_SRC_OPENSSL)
-SSL_ENTRY(gnutls_recv_enter, HS_DIR_INGRESS, 0, HS_SRC_GNUTLS)
-SSL_ENTRY(gnutls_send_enter, HS_DIR_EGRESS, 0, HS_SRC_GNUTLS)
+UPROBE_TWINS(ssl_read_enter, ssl_enter(ctx, HS_DIR_INGRESS, 0, HS_SRC_OPENSSL))
+UPROBE_TWINS(ssl_write_enter, ssl_enter(ctx, HS_DIR_EGRESS, 0, HS_SRC_OPENSSL))
+UPROBE_TWINS(ssl_read_ex_enter, ssl_enter(ctx, HS_DIR_INGRESS, 1, HS_SRC_OPENSSL))
+UPROBE_TWINS(ssl_write_ex_enter, ssl_enter(ctx, HS_DIR_EGRESS, 1, HS_SRC_OPENSSL))
+UPROBE_TWINS(gnutls_recv_enter, ssl_enter(ctx, HS_DIR_INGRESS, 0, HS_SRC_GNUTLS))
+UPROBE_TWINS(gnutls_send_enter, ssl_enter(ctx, HS_DIR_EGRESS, 0, HS_SRC_GNUTLS))
 
 /* One return probe for every function above: the entry saved which one it was. */
-SEC("uretprobe")
-int ssl_return(struct pt_regs *ctx)
+static __always_inline int ssl_ret(struct pt_regs *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	u32 tgid = id >> 32;
@@ -401,11 +398,11 @@ int ssl_return(struct pt_regs *ctx)
 	emit_plaintext(fd, sock, t->dir, t->buf, len, t->src);
 	return 0;
 }
+UPROBE_TWINS(ssl_return, ssl_ret(ctx))
 
 /* An SSL* freed (SSL_free, gnutls_deinit): its address may come back for another
  * connection. */
-SEC("uprobe")
-int ssl_free_enter(struct pt_regs *ctx)
+static __always_inline int ssl_free(struct pt_regs *ctx)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct ssl_key k = { .ssl = SSL_ARG0(ctx), .tgid = id >> 32 };
@@ -415,3 +412,4 @@ int ssl_free_enter(struct pt_regs *ctx)
 	bpf_map_delete_elem(&ssl_fds, &k);
 	return 0;
 }
+UPROBE_TWINS(ssl_free_enter, ssl_free(ctx))

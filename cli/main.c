@@ -1071,6 +1071,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpsnoop: socket bytes are read at %s\n", hs_capture_sock_hooks()
 			? "the socket tracepoints (sock_send_length, sock_recv_length)"
 			: "the system call tracepoints (sys_exit_read and others)");
+	if (a.verbose)
+		fprintf(stderr, "httpsnoop: uprobes are attached through %s\n",
+			hs_capture_uprobe_multi() ? "uprobe_multi links" : "perf events");
 	a.gotls = hs_gotls_new(c, on_gotls_note, &a);
 	if (a.gotls && getenv("HTTPSNOOP_GOTLS_PROBE_ONLY"))	/* bench/gotls.sh */
 		hs_gotls_set_probe_only(a.gotls, 1);

@@ -16,6 +16,7 @@
 #include <linux/capability.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "capture.h"
@@ -159,6 +160,126 @@ static void set_hooks(struct httpsnoop_bpf *s, int sock_tps)
 		bpf_program__set_autoload(sock_progs[i], sock_tps);
 }
 
+/* uprobe_multi links: the attach type's value, from the kernel's BTF (0: none here), and the
+ * programs loaded for them, each beside its twin for perf event links. */
+#define TWINS_MAX 16
+static int multi_type;
+static struct {
+	struct bpf_program *prog, *twin;
+} twins[TWINS_MAX];
+static size_t ntwins;
+
+static int uprobe_multi_type(void)
+{
+	const char *env = getenv("HTTPSNOOP_UPROBES");
+	struct btf *btf;
+	int id, v = 0;
+
+	if (env && !strcmp(env, "perf"))
+		return 0;
+	btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(btf))
+		return 0;
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	if (id > 0) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e = btf_enum(t);
+
+		for (int i = 0; i < btf_vlen(t) && !v; i++)
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_TRACE_UPROBE_MULTI"))
+				v = e[i].val;
+	}
+	btf__free(btf);
+	return v;
+}
+
+/* The "_m" programs: loaded for uprobe_multi links where the kernel has them, and their twins
+ * only where those are used (each of the larger ones takes the verifier ~85 ms): with -f,
+ * whose probes are inherited through tracefs events, or on older kernels. */
+static void set_twins(struct bpf_object *obj, int perf_too)
+{
+	struct bpf_program *p;
+
+	multi_type = uprobe_multi_type();
+	ntwins = 0;
+	bpf_object__for_each_program(p, obj) {
+		const char *name = bpf_program__name(p);
+		size_t len = strlen(name);
+		char base[64];
+
+		if (len < 3 || strcmp(name + len - 2, "_m"))
+			continue;
+		bpf_program__set_autoload(p, multi_type != 0);
+		if (!multi_type || ntwins == TWINS_MAX)
+			continue;
+		bpf_program__set_expected_attach_type(p, multi_type);
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 2), name);
+		twins[ntwins].prog = bpf_object__find_program_by_name(obj, base);
+		if (twins[ntwins].prog && !perf_too)
+			bpf_program__set_autoload(twins[ntwins].prog, false);
+		twins[ntwins++].twin = p;
+	}
+}
+
+/* One uprobe_multi link, through the bpf() system call: libbpf 1.1 predates them. */
+static int multi_link(const struct bpf_program *twin, int pid, const char *path,
+		      const uint64_t *off, size_t n, int ret)
+{
+	struct {	/* union bpf_attr's link_create, as Linux 6.6 has it for these links */
+		uint32_t prog_fd, target_fd, attach_type, flags;
+		uint64_t path, offsets, ref_ctr_offsets, cookies;
+		uint32_t cnt, multi_flags, pid;
+	} a = {
+		.prog_fd = bpf_program__fd(twin), .attach_type = multi_type,
+		.path = (uintptr_t)path, .offsets = (uintptr_t)off, .cnt = n,
+		.multi_flags = ret ? 1 : 0,	/* BPF_F_UPROBE_MULTI_RETURN */
+		.pid = pid > 0 ? pid : 0,
+	};
+	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int hs_capture_uprobe_multi(void)
+{
+	return multi_type != 0;
+}
+
+int hs_uprobes_attach(struct bpf_program *prog, int pid, const char *path, const uint64_t *off,
+		      size_t n, int ret, struct hs_link *out, size_t *nout)
+{
+	size_t first = *nout;
+
+	for (size_t i = 0; i < ntwins && multi_type; i++) {
+		int fd;
+
+		if (twins[i].prog != prog)
+			continue;
+		fd = multi_link(twins[i].twin, pid, path, off, n, ret);
+		if (fd >= 0) {
+			out[(*nout)++] = (struct hs_link){ .fd = fd };
+			return 0;
+		}
+		if (fd != -EINVAL && fd != -EOPNOTSUPP)
+			return fd;
+		break;	/* refused: perf event links, if their programs were loaded (-f) */
+	}
+	for (size_t i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, path, off[i], &uo);
+
+		if (!l) {
+			int err = errno ? -errno : -EINVAL;
+
+			while (*nout > first)
+				hs_link_reap(out[--*nout]);
+			return err;
+		}
+		out[(*nout)++] = (struct hs_link){ .l = l, .fd = -1 };
+	}
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct hs_capture *c = ctx;
@@ -241,6 +362,7 @@ int hs_capture_open(struct hs_capture **out, const struct hs_capture_opts *o, hs
 	bpf_program__set_autoload(c->skel->progs.process_fork, o->npids && o->follow_forks);
 	bpf_program__set_autoload(c->skel->progs.process_spawn, o->npids && !o->follow_forks);
 	set_hooks(c->skel, hs_capture_sock_hooks());
+	set_twins(c->skel->obj, o->npids && o->follow_forks);
 	c->skel->rodata->filter_cgroups = o->ncgroups > 0;
 	c->skel->rodata->filter_comms = o->ncomms > 0;
 	c->skel->rodata->filter_ports = o->nports > 0;
@@ -383,25 +505,33 @@ struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c)
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t more, idle;
-	struct bpf_link **q;
+	struct hs_link *q;
 	size_t n, cap, busy;
 	int started;
 } reap = { .mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
 	   .idle = PTHREAD_COND_INITIALIZER };
+
+static void link_destroy(struct hs_link l)
+{
+	if (l.l)
+		bpf_link__destroy(l.l);
+	else if (l.fd >= 0)
+		close(l.fd);
+}
 
 static void *reaper(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&reap.mu);
 	for (;;) {
-		struct bpf_link *l;
+		struct hs_link l;
 
 		while (!reap.n)
 			pthread_cond_wait(&reap.more, &reap.mu);
 		l = reap.q[--reap.n];
 		reap.busy++;
 		pthread_mutex_unlock(&reap.mu);
-		bpf_link__destroy(l);
+		link_destroy(l);
 		pthread_mutex_lock(&reap.mu);
 		if (--reap.busy == 0 && !reap.n)
 			pthread_cond_broadcast(&reap.idle);
@@ -409,16 +539,16 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
-void hs_link_reap(struct bpf_link *l)
+void hs_link_reap(struct hs_link l)
 {
 	pthread_t t;
 
-	if (!l)
+	if (!l.l && l.fd < 0)
 		return;
 	pthread_mutex_lock(&reap.mu);
 	if (reap.n == reap.cap) {
 		size_t cap = reap.cap ? 2 * reap.cap : 64;
-		struct bpf_link **q = realloc(reap.q, cap * sizeof(*q));
+		struct hs_link *q = realloc(reap.q, cap * sizeof(*q));
 
 		if (!q)
 			goto now;
@@ -437,7 +567,7 @@ void hs_link_reap(struct bpf_link *l)
 	return;
 now:
 	pthread_mutex_unlock(&reap.mu);
-	bpf_link__destroy(l);
+	link_destroy(l);
 }
 
 size_t hs_link_reaping(void)
@@ -459,7 +589,7 @@ void hs_capture_free(struct hs_capture *c)
 	for (int i = 0; c->skel && i < c->skel->skeleton->prog_cnt; i++) {
 		struct bpf_link **l = c->skel->skeleton->progs[i].link;
 
-		hs_link_reap(*l);
+		hs_link_reap((struct hs_link){ .l = *l, .fd = -1 });
 		*l = NULL;
 	}
 	pthread_mutex_lock(&reap.mu);

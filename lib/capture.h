@@ -63,10 +63,29 @@ void hs_capture_set_cgroups(struct hs_capture *c, const uint64_t *old, size_t no
 /* Asks for an HS_REC_EXEC record, with a wake-up, at each execve() of a traced process: the
  * new program's TLS libraries are hooked from it. */
 void hs_capture_follow_exec(struct hs_capture *c);
+struct bpf_program;
+
+/* A probe's link: libbpf's (l), or the descriptor of a uprobe_multi link (fd >= 0). */
+struct hs_link {
+	struct bpf_link *l;
+	int fd;
+};
+
+/* Attaches prog at the n offsets off[] of the file at path, as return probes when ret, for
+ * process pid (-1: every process), appending its links to out[*nout]. On Linux 6.6+ that is
+ * one uprobe_multi link (the program's "_m" twin): removing it waits for one grace period,
+ * not one per offset, under no lock, whereas each uprobe perf event's removal holds the
+ * lock that opening any other one takes (another httpsnoop starting meanwhile waited for
+ * seconds). Elsewhere, or with HTTPSNOOP_UPROBES=perf, one perf event link per offset.
+ * All or nothing: returns 0 or -errno. */
+int hs_uprobes_attach(struct bpf_program *prog, int pid, const char *path, const uint64_t *off,
+		      size_t n, int ret, struct hs_link *out, size_t *nout);
+/* Whether hs_uprobes_attach() makes uprobe_multi links (after hs_capture_open()). */
+int hs_capture_uprobe_multi(void);
 /* Destroys a probe's link on a helper thread: in the kernel each waits for a grace period
  * (30-100 ms on the test VMs), which would stall decoding when -f forgets an exited
- * process. hs_capture_free() waits for all of them. NULL is ignored. */
-void hs_link_reap(struct bpf_link *l);
+ * process. hs_capture_free() waits for all of them. An empty link is ignored. */
+void hs_link_reap(struct hs_link l);
 /* Where tracefs is mounted (mounted at /sys/kernel/tracing when it was not), or NULL. */
 const char *hs_tracefs_dir(void);
 /* Links handed to hs_link_reap() and not destroyed yet. */

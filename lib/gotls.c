@@ -28,8 +28,9 @@ struct target {
 	dev_t dev;
 	ino_t ino;
 	char version[32];
-	struct bpf_link **links;
+	struct hs_link *links;
 	size_t nlinks;
+	size_t nprobes;
 };
 
 /* An executable seen while scanning every process and found unusable. */
@@ -99,6 +100,7 @@ static void target_detach(struct target *t)
 	free(t->links);
 	t->links = NULL;
 	t->nlinks = 0;
+	t->nprobes = 0;
 }
 
 static struct target *target_find(struct hs_gotls *g, uint32_t pid, dev_t dev, ino_t ino)
@@ -109,20 +111,16 @@ static struct target *target_find(struct hs_gotls *g, uint32_t pid, dev_t dev, i
 	return NULL;
 }
 
-static int link_one(struct hs_gotls *g, struct target *t, struct bpf_program *prog, int pid,
-		    const char *path, uint64_t off)
+static int link_offsets(struct hs_gotls *g, struct target *t, struct bpf_program *prog,
+			int pid, const char *path, const uint64_t *off, size_t n)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, o);
-	struct bpf_link *l;
-	int err;
+	int err = hs_uprobes_attach(prog, pid, path, off, n, 0, t->links, &t->nlinks);
 
-	l = bpf_program__attach_uprobe_opts(prog, pid, path, off, &o);
-	err = libbpf_get_error(l);
-	if (err)
-		return err < 0 ? err : -err;
-	t->links[t->nlinks++] = l;
-	g->probes++;
-	return 0;
+	if (!err) {
+		g->probes += n;
+		t->nprobes += n;
+	}
+	return err;
 }
 
 /* Every RET first (ret NULL: none), then the entry, so that no entry is seen without its
@@ -132,10 +130,9 @@ static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofun
 {
 	int err;
 
-	for (uint32_t i = 0; ret && i < f->nret; i++)
-		if ((err = link_one(g, t, ret, pid, path, f->ret_off[i])))
-			return err;
-	return link_one(g, t, enter, pid, path, f->probe_off);
+	if (ret && f->nret && (err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret)))
+		return err;
+	return link_offsets(g, t, enter, pid, path, &f->probe_off, 1);
 }
 
 /* Adds a target for the executable at path (pid > 0: that process; 0: every process). */
@@ -193,7 +190,7 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 	g->nt++;
 	return 0;
 fail:
-	g->probes -= t->nlinks;
+	g->probes -= t->nprobes;
 	target_detach(t);
 	if (pid)
 		bpf_map__delete_elem(g->skel->maps.go_procs, &pid, sizeof(pid), 0);
@@ -408,7 +405,7 @@ void hs_gotls_forget_pid(struct hs_gotls *g, uint32_t pid)
 			g->t[n++] = g->t[i];
 			continue;
 		}
-		g->probes -= g->t[i].nlinks;
+		g->probes -= g->t[i].nprobes;
 		target_detach(&g->t[i]);
 		bpf_map__delete_elem(g->skel->maps.go_procs, &pid, sizeof(pid), 0);
 	}

@@ -68,7 +68,7 @@ struct attachment {
 	char path[256];			/* the file, as first attached */
 	int inherit;			/* through tracefs events: ev[i], inh[i] of links[i] */
 	size_t nlinks;
-	struct bpf_link *links[PLAN_MAX];
+	struct hs_link links[PLAN_MAX];
 	unsigned ev[PLAN_MAX];
 	int inh[PLAN_MAX];
 };
@@ -492,7 +492,7 @@ static void detach(struct attachment *a)
 		}
 		/* the event goes once no perf event uses it: after its link, not in the reaper */
 		close(a->inh[a->nlinks]);
-		bpf_link__destroy(a->links[a->nlinks]);
+		bpf_link__destroy(a->links[a->nlinks].l);
 		uprobe_event_del(a->ev[a->nlinks]);
 	}
 }
@@ -505,18 +505,32 @@ static int inherits(const struct hs_tls *t, int pid)
 	return 0;
 }
 
+/* One probe of a file: a program at the offset of a function (0: not in this file). */
+struct probe {
+	struct bpf_program *prog;
+	uint64_t off;
+	const char *name;
+	int ret;
+};
+
+/* The probes of plan[0..n) that run plan[i]'s program the same way, at their offsets. */
+static size_t same_program(const struct probe *plan, size_t n, size_t i, uint64_t *offs)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < n; j++)
+		if (plan[j].prog == plan[i].prog && plan[j].ret == plan[i].ret && plan[j].off)
+			offs[k++] = plan[j].off;
+	return k;
+}
+
 /* Attaches the probes of one file for pid (-1: every process). All or nothing. */
 static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *path, int pid,
 		       char *why, size_t whylen)
 {
 	struct httpsnoop_bpf *s = t->skel;
 	const char *const *fn = impls[e->impl].funcs;
-	const struct {
-		struct bpf_program *prog;
-		uint64_t off;
-		const char *name;
-		int ret;
-	} exported[] = {
+	const struct probe exported[] = {
 		{ s->progs.ssl_read_enter, e->off[F_READ], fn[F_READ], 0 },
 		{ s->progs.ssl_return, e->off[F_READ], fn[F_READ], 1 },
 		{ s->progs.ssl_write_enter, e->off[F_WRITE], fn[F_WRITE], 0 },
@@ -555,34 +569,41 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 				  .inherit = pid > 0 && inherits(t, pid) };
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	s->bss->openssl_attached = 1;
-	for (size_t i = 0; i < nplan; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = plan[i].ret);
-		struct bpf_link *l;
+	/* the return probes first, so that no entry is seen without its return */
+	for (int ret = 1; ret >= 0; ret--) {
+		for (size_t i = 0; i < nplan; i++) {
+			uint64_t offs[PLAN_MAX];
+			struct bpf_link *l;
 
-		if (!plan[i].off)
-			continue;
-		l = NULL;
-		if (a->inherit) {
-			l = attach_inherited(t, plan[i].prog, pid, path, plan[i].off, plan[i].ret,
-					     &a->ev[a->nlinks], &a->inh[a->nlinks]);
-			if (!l && !a->nlinks) {
-				/* no tracefs uprobe events: libbpf's probes, which are not inherited */
-				a->inherit = 0;
-				t->ninherit = 0;
+			if (plan[i].ret != ret || !plan[i].off ||
+			    (!a->inherit && same_program(plan, i, i, offs)))
+				continue;	/* attached with the first of its offsets */
+			if (a->inherit) {
+				l = attach_inherited(t, plan[i].prog, pid, path, plan[i].off, ret,
+						     &a->ev[a->nlinks], &a->inh[a->nlinks]);
+				if (l) {
+					a->links[a->nlinks++] = (struct hs_link){ .l = l, .fd = -1 };
+					continue;
+				}
+				err = errno ? -errno : -EINVAL;
+				/* no tracefs uprobe events: probes that are not inherited */
+				if (!a->nlinks) {
+					a->inherit = 0;
+					t->ninherit = 0;
+				}
 			}
-		}
-		if (!l && !a->inherit)
-			l = bpf_program__attach_uprobe_opts(plan[i].prog, pid, path, plan[i].off,
-							    &uo);
-		if (!l) {
-			err = errno ? -errno : -EINVAL;
+			if (!a->inherit)
+				err = hs_uprobes_attach(plan[i].prog, pid, path, offs,
+							same_program(plan, nplan, i, offs), ret,
+							a->links, &a->nlinks);
+			if (!err)
+				continue;
 			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s%s",
 				 plan[i].name, path, strerror(-err),
 				 err == -EACCES || err == -EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
 			detach(a);
 			return err;
 		}
-		a->links[a->nlinks++] = l;
 	}
 	t->natts++;
 	return 0;
@@ -1164,11 +1185,15 @@ int hs_tls_open(struct hs_tls **out, struct httpsnoop_bpf *skel, const struct hs
 		t->ninherit = o->npids;
 		hs_tls_sweep_events();
 	}
-	err = hs_tls_rescan(t);
 	/* a program a target runs may be done before its exec is seen (wget, curl): the
-	 * libraries it would map are hooked for it in advance */
+	 * libraries it would map are hooked for it in advance; first, as a target mapping one
+	 * is then told as hooked (through a uprobe_multi link, a process of another user whose
+	 * files cannot be opened can still be hooked at the copy of the usual directories) */
+	err = 0;
 	for (size_t i = 0; i < t->ntargets && err >= 0; i++)
 		err = scan_lib_dirs(t, t->targets[i].pid);
+	if (err >= 0)
+		err = hs_tls_rescan(t);
 	if (err < 0)
 		goto cleanup;
 	*out = t;
