@@ -501,7 +501,8 @@ struct httpsnoop_bpf *hs_capture_skel(struct hs_capture *c)
 	return c->skel;
 }
 
-/* The links waiting for the reaper thread (one: the kernel takes them one at a time). */
+/* The links waiting for the reaper thread (one: the kernel removes uprobe perf events one at
+ * a time). */
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t more, idle;
