@@ -142,10 +142,21 @@ def find(exchanges, **want):
     return out
 
 
+def summary(e):
+    """One exchange in a line of a failure's message: who, which connection, what, flags."""
+    req, resp, c = e.get("request") or {}, e.get("response") or {}, e["connection"]
+    flags = [k for k, v in (e.get("flags") or {}).items() if v]
+    return (f"{e['process']['comm']}[{e['process']['pid']}] {c.get('role')} "
+            f"{c['local']['port'] if c.get('local') else ''}->"
+            f"{c['remote']['port'] if c.get('remote') else ''} {c.get('protocol')} "
+            f"source={c.get('source')} tls_lib={c.get('tls_lib')} {req.get('method')} "
+            f"{str(req.get('target'))[:120]} {resp.get('status')} {' '.join(flags)}")
+
+
 def one(exchanges, **want):
     got = find(exchanges, **want)
     assert len(got) == 1, f"expected one exchange with {want}, got {len(got)}:\n" + \
-        "\n".join(json.dumps(e)[:300] for e in exchanges)
+        "\n".join(summary(e) for e in exchanges)
     return got[0]
 
 
