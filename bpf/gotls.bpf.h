@@ -22,11 +22,15 @@
 #define GO_ARG1(x) ((x)->bx)
 #define GO_ARG2(x) ((x)->cx)
 #define GO_G(x) ((x)->r14)
+/* At the stack check's jbe (or right after it): the branch to runtime.morestack, which
+ * restarts the function, is taken (CF or ZF set by the compare). */
+#define GO_MORESTACK(x) ((x)->flags & 0x41)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_ARG0(x) (((const u64 *)(x))[0])
 #define GO_ARG1(x) (((const u64 *)(x))[1])
 #define GO_ARG2(x) (((const u64 *)(x))[2])
 #define GO_G(x) (((const u64 *)(x))[28])
+#define GO_MORESTACK(x) 0	/* the probe is past the check */
 #endif
 
 /* Field offsets of the fd chain of one Go binary (struct hs_gotls_offsets in lib/goelf.h).
@@ -98,7 +102,7 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 	struct go_offsets *o;
 	u32 any = 0;
 
-	if (gotls_probe_only || !traced(id))
+	if (gotls_probe_only || !traced(id) || GO_MORESTACK(ctx))
 		return 0;
 	o = bpf_map_lookup_elem(&go_procs, &k.tgid);
 	if (!o)

@@ -441,8 +441,12 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 			if (strstr(insn->op_str, g->ehdr.e_machine == EM_X86_64 ? "r14" : "x28"))
 				guard = 1;	/* reads g.stackguard0 */
 			else if (guard && (!strcmp(insn->mnemonic, "jbe") ||
-					   !strcmp(insn->mnemonic, "b.ls")))
+					   !strcmp(insn->mnemonic, "b.ls"))) {
 				f->probe_off = f->entry_off + (addr - f->entry_vaddr);
+				if (!strcmp(insn->mnemonic, "jbe"))
+					f->jcc_off = f->entry_off +
+						     (insn->address - f->entry_vaddr);
+			}
 		}
 		if (insn->id != ret_id)
 			continue;

@@ -42,6 +42,12 @@ struct hs_gofunc {
 					 * when none is found): a function whose stack must grow
 					 * calls runtime.morestack and starts again at its entry,
 					 * so a probe on the entry fires twice for one call */
+	uint64_t jcc_off;		/* x86-64: file offset of that check's jbe (0: none).
+					 * The kernel emulates a conditional branch where it
+					 * single-steps most other instructions (SUBQ, RET), a
+					 * trap that costs ~11 us on the test VMs against
+					 * ~0.6; the flags then tell whether the branch to
+					 * runtime.morestack is taken */
 	uint64_t size;			/* bytes of the function body */
 	uint32_t nret;			/* RET instructions found (>= 1 on success) */
 	uint64_t ret_off[HS_GOELF_MAX_RET]; /* file offset of each RET, ascending */

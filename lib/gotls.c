@@ -132,7 +132,7 @@ static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofun
 
 	if (ret && f->nret && (err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret)))
 		return err;
-	return link_offsets(g, t, enter, pid, path, &f->probe_off, 1);
+	return link_offsets(g, t, enter, pid, path, f->jcc_off ? &f->jcc_off : &f->probe_off, 1);
 }
 
 /* Adds a target for the executable at path (pid > 0: that process; 0: every process). */

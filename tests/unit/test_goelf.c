@@ -249,6 +249,14 @@ static void check_func(const char *bin, const struct hs_goinfo *gi, const struct
 			      img[f->probe_off - 2] == 0x76 ||
 				      (img[f->probe_off - 6] == 0x0f && img[f->probe_off - 5] == 0x86) :
 			      img[f->probe_off - 1] == 0x54 && (img[f->probe_off - 4] & 0x1f) == 0x09);
+	/* the probe itself goes on that jbe on x86-64, which the kernel emulates */
+	if (gi->arch == HS_GOARCH_AMD64)
+		CHECK(f->jcc_off && f->jcc_off < f->probe_off &&
+		      (f->probe_off - f->jcc_off == 2 ? img[f->jcc_off] == 0x76 :
+		       f->probe_off - f->jcc_off == 6 && img[f->jcc_off] == 0x0f &&
+		       img[f->jcc_off + 1] == 0x86));
+	else
+		CHECK(!f->jcc_off);
 	CHECK(f->size > 0 && f->size < 65536);
 	CHECK(f->nret > 0 && f->nret <= HS_GOELF_MAX_RET);
 	for (unsigned i = 0; i < f->nret && i < HS_GOELF_MAX_RET; i++) {
