@@ -1,11 +1,9 @@
 /* main.c: httpsnoop's command line: options, signals, the main loop, exit codes. */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,50 +73,8 @@ struct app {
 	unsigned nlibs;
 };
 
-/* detach_later()'s helper threads: each closes every CLOSERS-th descriptor from first on. */
-#define CLOSERS 8
-struct closer {
-	pthread_t th;
-	int first, last;
-};
-
-static void *close_some(void *arg)
-{
-	const struct closer *c = arg;
-
-	for (int fd = c->first; fd <= c->last; fd += CLOSERS)
-		close(fd);
-	return NULL;
-}
-
-/* Closes descriptors 3 and up from several threads: the kernel waits for a grace period per
- * link, and those of uprobe_multi and tracepoint links can overlap (24 links of a -p node
- * run: ~0.9 s one after the other). Perf event uprobes still go one at a time. */
-static void close_all(void)
-{
-	struct closer c[CLOSERS];
-	int last = 3, n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-
-	while (d && (de = readdir(d)))
-		if (atoi(de->d_name) > last)
-			last = atoi(de->d_name);
-	if (d)
-		closedir(d);
-	while (n < CLOSERS) {
-		c[n] = (struct closer){ .first = 3 + n, .last = last };
-		if (pthread_create(&c[n].th, NULL, close_some, &c[n]))
-			break;
-		n++;
-	}
-	while (n--)
-		pthread_join(c[n].th, NULL);
-	close_range(3, ~0U, 0);	/* what no thread was there to close */
-}
-
-/* Taking the probes away waits for the kernel, a grace period per link: up to seconds for
- * the dozens of every-process mode, more on a busy machine. A child holding copies of every
+/* Taking the probes away waits for the kernel, a grace period per uprobe: seconds for the
+ * dozens of every-process mode, more on a busy machine. A child holding copies of every
  * descriptor takes them away once this process has gone (its own closes then cost nothing),
  * so the command ends with its output, and `| head -1` or -c returns at once. */
 static void detach_later(void)
@@ -150,7 +106,7 @@ static void detach_later(void)
 		dup2(null, fd);
 	while (read(p[0], &ch, 1) < 0 && errno == EINTR)
 		;
-	close_all();	/* the slow part */
+	close_range(3, ~0U, 0);	/* the slow part */
 	hs_tls_sweep_events();	/* -f: the tracefs events, now unused */
 	_exit(0);
 }
