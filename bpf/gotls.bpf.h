@@ -7,7 +7,8 @@
  *
  * Read: the entry saves the buffer and the socket fd keyed by (tgid, goroutine), since a
  * goroutine may return on another thread than it entered on; the RET reads n and emits n
- * plaintext bytes through emit_plaintext().
+ * plaintext bytes through emit_plaintext(), or, where lib/goelf.c found it, the call that
+ * copies them into the buffer does (go_copy: a call is emulated, a RET single-stepped).
  * Write: the bytes are emitted at the entry, before they reach the socket. Emitting them at
  * the RET loses the order of a connection's records: the write syscall inside Write sends
  * the request, the peer answers, and a Read on another thread can return the response
@@ -42,7 +43,7 @@ struct go_offsets {
 	u32 tcpconn_fd;		/* net.TCPConn.conn.fd: *net.netFD */
 	u32 netfd_pfd;		/* net.netFD.pfd: poll.FD */
 	u32 pollfd_sysfd;	/* poll.FD.Sysfd: int */
-	u32 pad;
+	u32 read_frame;		/* Read's frame, for go_read_copy (lib/goelf.h) */
 };
 
 struct {
@@ -123,14 +124,16 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 	return 0;
 }
 
-/* A RET whose entry was not seen: the call began before the probes were attached (a
+/* A RET or a copy whose entry was not seen: the call began before the probes were attached (a
  * connection's read loop waits in Read between messages, so its first answer returns from
  * such a call), or its entry was evicted from go_calls. Dropping its n bytes silently paired
  * each request with the next one's response and cut HTTP/2 frames. Go (regabi) spills the
  * register arguments of Read, which live across its calls, to the slots its caller reserves
  * above the return address: c at 8(SP), b.ptr at 16(SP), b.len at 24(SP), and SP at a RET is
- * SP at the entry. The values are checked as the entry's are (a TCP socket fd behind c). */
-static __always_inline int go_ret_unseen(struct pt_regs *ctx, u64 id, u32 dir, s64 n)
+ * SP at the entry; at Read's copy (dst given, which must be b.ptr) SP is the frame's size
+ * lower. The values are checked as the entry's are (a TCP socket fd behind c). */
+static __always_inline int go_unseen(u64 id, u32 dir, s64 n, u64 spill_at, u64 src,
+				     u64 dst)
 {
 #if defined(__TARGET_ARCH_x86)
 	u64 spill[3] = {};
@@ -145,13 +148,15 @@ static __always_inline int go_ret_unseen(struct pt_regs *ctx, u64 id, u32 dir, s
 		o = bpf_map_lookup_elem(&go_procs, &any);
 	if (!o)
 		return 0;
-	if (bpf_probe_read_user(spill, sizeof(spill), (void *)(ctx->sp + 8)))
+	if (dst)
+		spill_at += o->read_frame;
+	if (bpf_probe_read_user(spill, sizeof(spill), (void *)spill_at))
 		return 0;
-	if ((u64)n > spill[2] || !spill[1])
+	if ((u64)n > spill[2] || !spill[1] || (dst && dst != spill[1]))
 		return 0;
 	fd = go_conn_fd(spill[0], o);
 	if (fd >= 0)
-		emit_plaintext(fd, 0, dir, spill[1], n, HS_SRC_GOTLS);
+		emit_plaintext(fd, 0, dir, src ? src : spill[1], n, HS_SRC_GOTLS);
 #endif
 	return 0;
 }
@@ -167,7 +172,7 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 		return 0;
 	call = bpf_map_lookup_elem(&go_calls, &k);
 	if (!call)
-		return go_ret_unseen(ctx, id, dir, n);
+		return go_unseen(id, dir, n, ctx->sp + 8, 0, 0);
 	/* n > 0 bytes were read, whatever the error says */
 	if (n > 0 && (u64)n <= call->len)
 		emit_plaintext(call->fd, 0, dir, call->buf, n, HS_SRC_GOTLS);
@@ -175,6 +180,30 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
 	return 0;
 }
 
+/* Read's copy into b, instead of its RETs where goelf found it (x86-64): the CALL
+ * runtime.memmove of the inlined bytes.(*Reader).Read, with AX dst (b), BX src (the
+ * decrypted record), CX n; the spill slots are the frame's size above SP. */
+static __always_inline int go_copy(struct pt_regs *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+	u64 id = bpf_get_current_pid_tgid();
+	struct go_call_key k = { .tgid = id >> 32, .dir = HS_DIR_INGRESS, .g = GO_G(ctx) };
+	struct go_call *call;
+	s64 n = (s64)GO_ARG2(ctx);
+
+	if (gotls_probe_only)
+		return 0;
+	call = bpf_map_lookup_elem(&go_calls, &k);
+	if (!call)
+		return go_unseen(id, HS_DIR_INGRESS, n, ctx->sp + 8, GO_ARG1(ctx), GO_ARG0(ctx));
+	if (n > 0 && (u64)n <= call->len && GO_ARG0(ctx) == call->buf)
+		emit_plaintext(call->fd, 0, HS_DIR_INGRESS, GO_ARG1(ctx), n, HS_SRC_GOTLS);
+	bpf_map_delete_elem(&go_calls, &k);
+#endif
+	return 0;
+}
+
 UPROBE_TWINS(go_read_enter, go_enter(ctx, HS_DIR_INGRESS))
+UPROBE_TWINS(go_read_copy, go_copy(ctx))
 UPROBE_TWINS(go_read_ret, go_ret(ctx, HS_DIR_INGRESS))
 UPROBE_TWINS(go_write_enter, go_enter(ctx, HS_DIR_EGRESS))

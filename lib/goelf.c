@@ -16,6 +16,7 @@
 
 #define FN_READ "crypto/tls.(*Conn).Read"
 #define FN_WRITE "crypto/tls.(*Conn).Write"
+#define FN_MEMMOVE "runtime.memmove"
 #define MAX_LOADS 32
 #define MAX_FUNC_SIZE (1u << 20)	/* a larger body means a misread table */
 
@@ -271,7 +272,7 @@ static int find_symtab(struct goelf *g, struct hs_goinfo *out)
 	if (!scn || !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
 		return -ENOENT;
 	out->stripped = 0;
-	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && found != 3; i++) {
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && found != 7; i++) {
 		struct hs_gofunc *f;
 		const char *n;
 
@@ -279,6 +280,11 @@ static int find_symtab(struct goelf *g, struct hs_goinfo *out)
 			continue;
 		if (!(n = elf_strptr(g->elf, sh.sh_link, sym.st_name)))
 			continue;
+		if (strcmp(n, FN_MEMMOVE) == 0) {
+			out->memmove_vaddr = sym.st_value;
+			found |= 4;
+			continue;
+		}
 		if (strcmp(n, FN_READ) == 0)
 			f = &out->read, found |= 1;
 		else if (strcmp(n, FN_WRITE) == 0)
@@ -288,7 +294,7 @@ static int find_symtab(struct goelf *g, struct hs_goinfo *out)
 		f->entry_vaddr = sym.st_value;
 		f->size = sym.st_size;
 	}
-	return found == 3 ? 0 : -ENOENT;
+	return (found & 3) == 3 ? 0 : -ENOENT;
 }
 
 /*
@@ -373,7 +379,7 @@ static int read_pclntab(struct goelf *g, struct hs_goinfo *out)
 	if (nfunc > len / 8 || fname >= len || pcln >= len || ftab_len > len - pcln)
 		return fail(g, -EINVAL, "malformed pclntab header");
 
-	for (uint64_t i = 0; i < nfunc && found != 3; i++) {
+	for (uint64_t i = 0; i < nfunc && found != 7; i++) {
 		const uint8_t *e = t + pcln + i * 2 * esz;
 		uint64_t foff = rd(e + esz, esz, 0), noff;
 		const char *name;
@@ -391,22 +397,27 @@ static int read_pclntab(struct goelf *g, struct hs_goinfo *out)
 			f = &out->read, found |= 1;
 		else if (strncmp(name, FN_WRITE, max) == 0 && max > sizeof(FN_WRITE) - 1)
 			f = &out->write, found |= 2;
-		else
+		else if (strncmp(name, FN_MEMMOVE, max) == 0 && max > sizeof(FN_MEMMOVE) - 1) {
+			out->memmove_vaddr = rd(e, esz, 0) + text;
+			found |= 4;
+			continue;
+		} else
 			continue;
 		f->entry_vaddr = rd(e, esz, 0) + text;
 		f->size = rd(e + 2 * esz, esz, 0) + text - f->entry_vaddr;
 	}
-	if (found == 0)
+	if (!(found & 3))
 		return fail(g, -ENODATA, "crypto/tls not linked in");
-	if (found != 3)
+	if ((found & 3) != 3)
 		return fail(g, -ENODATA, "%s not found", found & 1 ? FN_WRITE : FN_READ);
 	return 0;
 }
 
 /* Entry file offset and RETs of one function, by disassembling its body. */
 static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
-		     struct hs_gofunc *f)
+		     struct hs_gofunc *f, uint64_t memmove)
 {
+	unsigned copies = 0;
 	unsigned ret_id = g->ehdr.e_machine == EM_X86_64 ? X86_INS_RET : ARM64_INS_RET;
 	unsigned skip = g->ehdr.e_machine == EM_X86_64 ? 1 : 4;
 	const uint8_t *code;
@@ -448,6 +459,14 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 						     (insn->address - f->entry_vaddr);
 			}
 		}
+		/* x86-64 Read: the frame made right after the check, and its memmove calls */
+		if (memmove && f->jcc_off && !f->frame && !strcmp(insn->mnemonic, "sub") &&
+		    !strncmp(insn->op_str, "rsp, 0x", 7) &&
+		    f->entry_off + (insn->address - f->entry_vaddr) == f->probe_off)
+			f->frame = strtoul(insn->op_str + 5, NULL, 16);
+		if (memmove && !strcmp(insn->mnemonic, "call") &&
+		    strtoull(insn->op_str, NULL, 16) == memmove && copies++ == 0)
+			f->copy_off = f->entry_off + (insn->address - f->entry_vaddr);
 		if (insn->id != ret_id)
 			continue;
 		if (f->nret == HS_GOELF_MAX_RET)
@@ -457,6 +476,8 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 	}
 	if (!f->nret)
 		return fail(g, -ENOTSUP, "%s: no RET instruction found", name);
+	if (copies != 1 || !f->frame || f->frame > 0x10000)
+		f->copy_off = f->frame = 0;
 	return 0;
 }
 
@@ -474,9 +495,10 @@ static int disassemble(struct goelf *g, struct hs_goinfo *out)
 		cs_close(&cs);
 		return fail(g, -ENOMEM, "cannot start the disassembler");
 	}
-	err = scan_func(g, cs, insn, FN_READ, &out->read);
+	err = scan_func(g, cs, insn, FN_READ, &out->read,
+			out->arch == HS_GOARCH_AMD64 ? out->memmove_vaddr : 0);
 	if (!err)
-		err = scan_func(g, cs, insn, FN_WRITE, &out->write);
+		err = scan_func(g, cs, insn, FN_WRITE, &out->write, 0);
 	cs_free(insn, 1);
 	cs_close(&cs);
 	return err;

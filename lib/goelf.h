@@ -48,6 +48,13 @@ struct hs_gofunc {
 					 * trap that costs ~11 us on the test VMs against
 					 * ~0.6; the flags then tell whether the branch to
 					 * runtime.morestack is taken */
+	uint64_t copy_off;		/* Read on x86-64: file offset of its one CALL
+					 * runtime.memmove (the copy of the inlined
+					 * bytes.(*Reader).Read into b: AX dst, BX src, CX n),
+					 * which the kernel emulates where it single-steps RETs;
+					 * 0: none or more than one, the RETs are probed */
+	uint32_t frame;			/* with copy_off: the frame the prologue makes
+					 * (sub rsp, N): the spill slots are N+8 above SP */
 	uint64_t size;			/* bytes of the function body */
 	uint32_t nret;			/* RET instructions found (>= 1 on success) */
 	uint64_t ret_off[HS_GOELF_MAX_RET]; /* file offset of each RET, ascending */
@@ -72,6 +79,7 @@ struct hs_goinfo {
 	int stripped;			/* no .symtab: functions were found through the pclntab */
 	uint32_t pclntab_magic;		/* 0 when .symtab was enough */
 	struct hs_gofunc read, write;	/* crypto/tls.(*Conn).Read / Write */
+	uint64_t memmove_vaddr;		/* runtime.memmove (0: not found) */
 	struct hs_gotls_offsets offsets;
 };
 

@@ -60,7 +60,7 @@ struct hs_gotls {
 
 /* Must match struct go_offsets in bpf/gotls.bpf.h. */
 struct go_offsets {
-	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd, pad;
+	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd, read_frame;
 };
 
 static void note(struct hs_gotls *g, int failed, const char *fmt, ...)
@@ -123,14 +123,20 @@ static int link_offsets(struct hs_gotls *g, struct target *t, struct bpf_program
 	return err;
 }
 
-/* Every RET first (ret NULL: none), then the entry, so that no entry is seen without its
- * RETs. */
+/* Every RET first (ret NULL: none), or Read's copy where it was found, then the entry, so
+ * that no entry is seen without its end. */
 static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofunc *f,
 		     struct bpf_program *enter, struct bpf_program *ret, int pid, const char *path)
 {
 	int err;
 
-	if (ret && f->nret && (err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret)))
+	if (ret && f->copy_off)
+		err = link_offsets(g, t, g->skel->progs.go_read_copy, pid, path, &f->copy_off, 1);
+	else if (ret && f->nret)
+		err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret);
+	else
+		err = 0;
+	if (err)
 		return err;
 	return link_offsets(g, t, enter, pid, path, f->jcc_off ? &f->jcc_off : &f->probe_off, 1);
 }
@@ -145,6 +151,7 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 		.tcpconn_fd = gi->offsets.tcpconn_fd,
 		.netfd_pfd = gi->offsets.netfd_pfd,
 		.pollfd_sysfd = gi->offsets.pollfd_sysfd,
+		.read_frame = gi->read.frame,
 	};
 	struct target *t;
 	int err;
@@ -197,11 +204,12 @@ fail:
 	return err;
 }
 
-/* "go1.19.8, Read 4 RETs, Write 3 RETs (stripped, PIE)" */
+/* "go1.19.8, Read 4 RETs (its copy probed), Write 3 RETs (stripped, PIE)" */
 static void describe(const struct hs_goinfo *gi, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s, crypto/tls.(*Conn).Read %u RET%s, Write %u RET%s%s%s%s%s",
-		 gi->version, gi->read.nret, gi->read.nret == 1 ? "" : "s", gi->write.nret,
+	snprintf(buf, len, "%s, crypto/tls.(*Conn).Read %u RET%s%s, Write %u RET%s%s%s%s%s",
+		 gi->version, gi->read.nret, gi->read.nret == 1 ? "" : "s",
+		 gi->read.copy_off ? " (its copy probed)" : "", gi->write.nret,
 		 gi->write.nret == 1 ? "" : "s", gi->stripped || gi->pie ? " (" : "",
 		 gi->stripped ? "stripped" : "", gi->stripped && gi->pie ? ", " : "",
 		 gi->pie ? "PIE)" : gi->stripped ? ")" : "");
@@ -266,7 +274,7 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 		return err;
 	}
 	note(g, 0, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
-	     2 + gi.read.nret, hs_now_ms() - t0);
+	     2 + (gi.read.copy_off ? 1 : gi.read.nret), hs_now_ms() - t0);
 	return 1;
 }
 
@@ -344,7 +352,7 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 	}
 	remember(g, pid, &g->t[g->nt - 1]);
 	note(g, 0, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
-	     exe, pid, desc, 2 + gi.read.nret, hs_now_ms() - t0);
+	     exe, pid, desc, 2 + (gi.read.copy_off ? 1 : gi.read.nret), hs_now_ms() - t0);
 	return 1;
 }
 
