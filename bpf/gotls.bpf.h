@@ -8,7 +8,7 @@
  * Read: the entry saves the buffer and the socket fd keyed by (tgid, goroutine), since a
  * goroutine may return on another thread than it entered on; the RET reads n and emits n
  * plaintext bytes through emit_plaintext(), or, where lib/goelf.c found it, the call that
- * copies them into the buffer does (go_copy: a call is emulated, a RET single-stepped).
+ * copies them into the buffer does (go_end: a call is emulated, a RET single-stepped).
  * Write: the bytes are emitted at the entry, before they reach the socket. Emitting them at
  * the RET loses the order of a connection's records: the write syscall inside Write sends
  * the request, the peer answers, and a Read on another thread can return the response
@@ -161,49 +161,30 @@ static __always_inline int go_unseen(u64 id, u32 dir, s64 n, u64 spill_at, u64 s
 	return 0;
 }
 
-static __always_inline int go_ret(struct pt_regs *ctx, u32 dir)
+/* The end of a Read: at a RET, n in AX and the bytes in the entry's buffer; or, where
+ * lib/goelf.c found it (x86-64), instead of the RETs at the CALL runtime.memmove of the
+ * inlined bytes.(*Reader).Read that copies them into it: AX dst (the buffer), BX src (the
+ * decrypted record), CX n. */
+static __always_inline int go_end(struct pt_regs *ctx, u32 dir, s64 n, u64 src, u64 dst)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct go_call_key k = { .tgid = id >> 32, .dir = dir, .g = GO_G(ctx) };
 	struct go_call *call;
-	s64 n = (s64)GO_ARG0(ctx);
 
 	if (gotls_probe_only)
 		return 0;
 	call = bpf_map_lookup_elem(&go_calls, &k);
 	if (!call)
-		return go_unseen(id, dir, n, ctx->sp + 8, 0, 0);
+		return go_unseen(id, dir, n, ctx->sp + 8, src, dst);
 	/* n > 0 bytes were read, whatever the error says */
-	if (n > 0 && (u64)n <= call->len)
-		emit_plaintext(call->fd, 0, dir, call->buf, n, HS_SRC_GOTLS);
+	if (n > 0 && (u64)n <= call->len && (!dst || dst == call->buf))
+		emit_plaintext(call->fd, 0, dir, src ? src : call->buf, n, HS_SRC_GOTLS);
 	bpf_map_delete_elem(&go_calls, &k);
-	return 0;
-}
-
-/* Read's copy into b, instead of its RETs where goelf found it (x86-64): the CALL
- * runtime.memmove of the inlined bytes.(*Reader).Read, with AX dst (b), BX src (the
- * decrypted record), CX n; the spill slots are the frame's size above SP. */
-static __always_inline int go_copy(struct pt_regs *ctx)
-{
-#if defined(__TARGET_ARCH_x86)
-	u64 id = bpf_get_current_pid_tgid();
-	struct go_call_key k = { .tgid = id >> 32, .dir = HS_DIR_INGRESS, .g = GO_G(ctx) };
-	struct go_call *call;
-	s64 n = (s64)GO_ARG2(ctx);
-
-	if (gotls_probe_only)
-		return 0;
-	call = bpf_map_lookup_elem(&go_calls, &k);
-	if (!call)
-		return go_unseen(id, HS_DIR_INGRESS, n, ctx->sp + 8, GO_ARG1(ctx), GO_ARG0(ctx));
-	if (n > 0 && (u64)n <= call->len && GO_ARG0(ctx) == call->buf)
-		emit_plaintext(call->fd, 0, HS_DIR_INGRESS, GO_ARG1(ctx), n, HS_SRC_GOTLS);
-	bpf_map_delete_elem(&go_calls, &k);
-#endif
 	return 0;
 }
 
 UPROBE_TWINS(go_read_enter, go_enter(ctx, HS_DIR_INGRESS))
-UPROBE_TWINS(go_read_copy, go_copy(ctx))
-UPROBE_TWINS(go_read_ret, go_ret(ctx, HS_DIR_INGRESS))
+UPROBE_TWINS(go_read_copy, go_end(ctx, HS_DIR_INGRESS, (s64)GO_ARG2(ctx), GO_ARG1(ctx),
+				  GO_ARG0(ctx)))
+UPROBE_TWINS(go_read_ret, go_end(ctx, HS_DIR_INGRESS, (s64)GO_ARG0(ctx), 0, 0))
 UPROBE_TWINS(go_write_enter, go_enter(ctx, HS_DIR_EGRESS))
