@@ -186,7 +186,8 @@ static int uprobe_multi_type(void)
 		const struct btf_enum *e = btf_enum(t);
 
 		for (int i = 0; i < btf_vlen(t) && !v; i++)
-			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_TRACE_UPROBE_MULTI"))
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off),
+				    "BPF_TRACE_UPROBE_MULTI"))
 				v = e[i].val;
 	}
 	btf__free(btf);

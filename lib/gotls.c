@@ -273,8 +273,8 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 		note(g, 1, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
 		return err;
 	}
-	note(g, 0, "pid %u (%s): %s: attached, %u probes in %.1f ms", pid, comm, desc,
-	     2 + (gi.read.copy_off ? 1 : gi.read.nret), hs_now_ms() - t0);
+	note(g, 0, "pid %u (%s): %s: attached, %zu probes in %.1f ms", pid, comm, desc,
+	     g->t[g->nt - 1].nprobes, hs_now_ms() - t0);
 	return 1;
 }
 
@@ -351,8 +351,8 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 		return 0;
 	}
 	remember(g, pid, &g->t[g->nt - 1]);
-	note(g, 0, "%s (pid %u and every other process of it): %s: attached, %u probes in %.1f ms",
-	     exe, pid, desc, 2 + (gi.read.copy_off ? 1 : gi.read.nret), hs_now_ms() - t0);
+	note(g, 0, "%s (pid %u and every other process of it): %s: attached, %zu probes in %.1f ms",
+	     exe, pid, desc, g->t[g->nt - 1].nprobes, hs_now_ms() - t0);
 	return 1;
 }
 

@@ -582,7 +582,8 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 				l = attach_inherited(t, plan[i].prog, pid, path, plan[i].off, ret,
 						     &a->ev[a->nlinks], &a->inh[a->nlinks]);
 				if (l) {
-					a->links[a->nlinks++] = (struct hs_link){ .l = l, .fd = -1 };
+					a->links[a->nlinks++] =
+						(struct hs_link){ .l = l, .fd = -1 };
 					continue;
 				}
 				err = errno ? -errno : -EINVAL;
