@@ -417,7 +417,8 @@ static int read_pclntab(struct goelf *g, struct hs_goinfo *out)
 static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 		     struct hs_gofunc *f, uint64_t memmove)
 {
-	unsigned copies = 0;
+	unsigned copies = 0, pushed = 0;
+	uint64_t prologue = 0;	/* bytes of the frame's prologue seen after the check */
 	unsigned ret_id = g->ehdr.e_machine == EM_X86_64 ? X86_INS_RET : ARM64_INS_RET;
 	unsigned skip = g->ehdr.e_machine == EM_X86_64 ? 1 : 4;
 	const uint8_t *code;
@@ -459,11 +460,18 @@ static int scan_func(struct goelf *g, csh cs, cs_insn *insn, const char *name,
 						     (insn->address - f->entry_vaddr);
 			}
 		}
-		/* x86-64 Read: the frame made right after the check, and its memmove calls */
-		if (memmove && f->jcc_off && !f->frame && !strcmp(insn->mnemonic, "sub") &&
-		    !strncmp(insn->op_str, "rsp, 0x", 7) &&
-		    f->entry_off + (insn->address - f->entry_vaddr) == f->probe_off)
-			f->frame = strtoul(insn->op_str + 5, NULL, 16);
+		/* x86-64 Read: the frame made right after the check ("sub rsp, N", or in newer
+		 * Go, go1.23 here, "push rbp; mov rbp, rsp; sub rsp, N"), and its memmove calls */
+		if (memmove && f->jcc_off && !f->frame &&
+		    f->entry_off + (insn->address - f->entry_vaddr) == f->probe_off + prologue) {
+			if (!strcmp(insn->mnemonic, "push") && !strcmp(insn->op_str, "rbp"))
+				pushed += 8;
+			else if (!strcmp(insn->mnemonic, "sub") && !strncmp(insn->op_str, "rsp, 0x", 7))
+				f->frame = pushed + strtoul(insn->op_str + 5, NULL, 16);
+			else if (strcmp(insn->mnemonic, "mov") || strcmp(insn->op_str, "rbp, rsp"))
+				prologue = f->size;	/* something else: no frame known */
+			prologue += insn->size;
+		}
 		if (memmove && !strcmp(insn->mnemonic, "call") &&
 		    strtoull(insn->op_str, NULL, 16) == memmove && copies++ == 0)
 			f->copy_off = f->entry_off + (insn->address - f->entry_vaddr);

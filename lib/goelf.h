@@ -53,8 +53,9 @@ struct hs_gofunc {
 					 * bytes.(*Reader).Read into b: AX dst, BX src, CX n),
 					 * which the kernel emulates where it single-steps RETs;
 					 * 0: none or more than one, the RETs are probed */
-	uint32_t frame;			/* with copy_off: the frame the prologue makes
-					 * (sub rsp, N): the spill slots are N+8 above SP */
+	uint32_t frame;			/* with copy_off: how far the prologue moves SP
+					 * (sub rsp, N; plus 8 for a push rbp before it):
+					 * the spill slots are frame+8 above SP */
 	uint64_t size;			/* bytes of the function body */
 	uint32_t nret;			/* RET instructions found (>= 1 on success) */
 	uint64_t ret_off[HS_GOELF_MAX_RET]; /* file offset of each RET, ascending */

@@ -612,6 +612,39 @@ static void test_patched(const struct hs_goinfo *srv_s)
 	}
 	free(img);
 
+	/* Newer Go (go1.23) makes Read's frame with "push rbp; mov rbp, rsp; sub rsp, N-8"
+	 * where go1.19 has "sub rsp, N; mov [rsp+N-8], rbp; lea rbp, [rsp+N-8]": the same SP,
+	 * the same saved rbp. Written over the go1.19 prologue (padded with a 6-byte nop), the
+	 * frame and the copy are found as before; any other first instruction leaves no
+	 * frame and no copy, and the RETs are probed. */
+	img = slurp(p, &len);
+	if (srv_s->read.copy_off) {
+		const struct hs_gofunc *r = &srv_s->read;
+		uint8_t *pro = img + r->probe_off, n = pro[3];
+		const uint8_t old[] = { 0x48, 0x83, 0xec, n, 0x48, 0x89, 0x6c, 0x24, n - 8,
+					0x48, 0x8d, 0x6c, 0x24, n - 8 };
+		const uint8_t new[] = { 0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, n - 8,
+					0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+		CHECK_INT(r->frame, n);
+		CHECK(!memcmp(pro, old, sizeof(old)));
+		memcpy(pro, new, sizeof(new));
+		path(q, "pushrbp");
+		spill(q, img, len);
+		CHECK_INT(hs_goelf_analyze(q, &gi, why, sizeof(why)), 0);
+		check_same_funcs(srv_s, &gi);
+		CHECK_INT(gi.read.copy_off, r->copy_off);
+		CHECK_INT(gi.read.frame, r->frame);
+
+		pro[0] = 0x53;	/* push rbx */
+		path(q, "pushrbx");
+		spill(q, img, len);
+		CHECK_INT(hs_goelf_analyze(q, &gi, why, sizeof(why)), 0);
+		check_same_funcs(srv_s, &gi);
+		CHECK(!gi.read.copy_off && !gi.read.frame);
+	}
+	free(img);
+
 	/* Truncated files fail cleanly (and never read past the end: ASan). */
 	img = slurp(p, &len);
 	{
