@@ -46,8 +46,12 @@ small_response='location / { default_type text/plain; return 200 "hello, benchma
 
 # wrk_rps: one wrk run against $url (2 threads, 20 connections, $secs seconds); prints its
 # requests per second and leaves its report in $dir/wrk.out, whose completed requests
-# wrk_total prints. wrk_load: a run that prints only those (for bpf_time).
-wrk_rps() { wrk -t 2 -c 20 -d "${secs}s" "$url" > "$dir/wrk.out"; awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"; }
+# wrk_total prints. wrk_load: a run that prints only those (for bpf_time). BENCH_CLOSE=1: a
+# new connection per request (Connection: close), for what a connection costs.
+wrk_rps() {
+  wrk -t 2 -c 20 -d "${secs}s" ${BENCH_CLOSE:+-H "Connection: close"} "$url" > "$dir/wrk.out"
+  awk '/Requests\/sec/ {print $2}' "$dir/wrk.out"
+}
 wrk_total() { awk '/requests in/ {print $1}' "$dir/wrk.out"; }
 wrk_load() { wrk_rps > /dev/null; wrk_total; }
 

@@ -5,6 +5,7 @@
 # Prints both throughput ratios against untraced and traced against probe-only, exchanges
 # printed vs requests completed, lost records, and from one more run of each with BPF
 # statistics on, the programs' time per request. Figures only, never asserted.
+# BENCH_CLOSE=1: a TLS handshake per request (Connection: close).
 #   bench/tls.sh [build/httpsnoop] [seconds per run] [runs]
 set -euo pipefail
 [ -n "${BENCH_DEBUG:-}" ] && set -x
@@ -32,7 +33,7 @@ stop_hs() {
   wait "$hpid" || true; hs_settle
 }
 
-echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs, 2 threads, 20 connections"
+echo "== nginx HTTPS (1 worker, 612-byte page) under wrk: ${secs}s x $runs runs, 2 threads, 20 connections${BENCH_CLOSE:+, a new one per request}"
 base=0 traced=0 probe=0 printed=0 completed=0 lost=0 hits=0 ratios=
 run_probe() {
   start_hs HTTPSNOOP_TLS_PROBE_ONLY=1

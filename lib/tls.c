@@ -281,6 +281,20 @@ static void find_internal(int fd, Elf *e, const uint64_t off[F_MAX], const uint6
 	memcpy(int_off, found, sizeof(found));
 }
 
+/* SSL_free and gnutls_deinit begin with "test rdi, rdi; je" (nothing to free) in the builds
+ * seen here (Debian's libssl and libgnutls, node): their probe goes on the je, which the
+ * kernel emulates, not on the test, which it single-steps (~11 us a hit on the test VMs,
+ * once per connection). rdi still holds the argument there. */
+static uint64_t past_null_check(int fd, uint64_t off)
+{
+	uint8_t b[5];
+
+	if (off && pread(fd, b, sizeof(b), off) == sizeof(b) && !memcmp(b, "\x48\x85\xff", 3) &&
+	    (b[3] == 0x74 || (b[3] == 0x0f && b[4] == 0x84)))
+		return off + 3;
+	return off;
+}
+
 static int elf_offsets_fd(int fd, int impl, uint64_t off[F_MAX], uint64_t int_off[I_MAX])
 {
 	Elf *e;
@@ -307,6 +321,7 @@ static int elf_offsets_fd(int fd, int impl, uint64_t off[F_MAX], uint64_t int_of
 		err = -ENOENT;
 	else
 		find_internal(fd, e, off, vaddr, int_off);
+	off[F_FREE] = past_null_check(fd, off[F_FREE]);
 cleanup:
 	elf_end(e);
 	return err;

@@ -86,10 +86,11 @@ void hs_tls_free(struct hs_tls *t);
 void hs_tls_sweep_events(void);
 
 /* Exposed for tests: file offsets of SSL_read, SSL_write, SSL_read_ex, SSL_write_ex and
- * SSL_free in the ELF file at path (0 where absent), and of the internal functions the
- * first four wrap (ssl_read_internal, ssl_write_internal: found as the function both
- * SSL_read_ex and SSL_read call; 0 when not certain). Returns 0 when at least SSL_read and
- * SSL_write are there, -ENOENT when they are not, other -errno on unreadable files. */
+ * SSL_free (past its NULL check when it starts with one) in the ELF file at path (0 where
+ * absent), and of the internal functions the first four wrap (ssl_read_internal,
+ * ssl_write_internal: found as the function both SSL_read_ex and SSL_read call; 0 when not
+ * certain). Returns 0 when at least SSL_read and SSL_write are there, -ENOENT when they are
+ * not, other -errno on unreadable files. */
 int hs_tls_elf_offsets(const char *path, uint64_t off[5], uint64_t int_off[2]);
 
 #endif
