@@ -285,11 +285,13 @@ static void find_internal(int fd, Elf *e, const uint64_t off[F_MAX], const uint6
  * seen here (Debian's libssl and libgnutls, node): their probe goes on the je, which the
  * kernel emulates, not on the test, which it single-steps (~11 us a hit on the test VMs,
  * once per connection). rdi still holds the argument there. */
-static uint64_t past_null_check(int fd, uint64_t off)
+static uint64_t past_null_check(int fd, Elf *e, uint64_t off)
 {
+	GElf_Ehdr eh;
 	uint8_t b[5];
 
-	if (off && pread(fd, b, sizeof(b), off) == sizeof(b) && !memcmp(b, "\x48\x85\xff", 3) &&
+	if (off && gelf_getehdr(e, &eh) && eh.e_machine == EM_X86_64 &&
+	    pread(fd, b, sizeof(b), off) == sizeof(b) && !memcmp(b, "\x48\x85\xff", 3) &&
 	    (b[3] == 0x74 || (b[3] == 0x0f && b[4] == 0x84)))
 		return off + 3;
 	return off;
@@ -321,7 +323,7 @@ static int elf_offsets_fd(int fd, int impl, uint64_t off[F_MAX], uint64_t int_of
 		err = -ENOENT;
 	else
 		find_internal(fd, e, off, vaddr, int_off);
-	off[F_FREE] = past_null_check(fd, off[F_FREE]);
+	off[F_FREE] = past_null_check(fd, e, off[F_FREE]);
 cleanup:
 	elf_end(e);
 	return err;

@@ -80,6 +80,11 @@ int main(void)
 	CHECK_INT(hs_tls_elf_offsets(copy, off2, int_off2), 0);
 	CHECK_INT(off2[FREE], off[FREE] - 3);
 
+	/* the same bytes in an arm64 file (e_machine 183) are no x86-64 instructions */
+	copy_with(lib, copy, 18, 183);
+	CHECK_INT(hs_tls_elf_offsets(copy, off2, int_off2), 0);
+	CHECK_INT(off2[FREE], off[FREE] - 3);
+
 	/* files that are not an OpenSSL */
 	CHECK_INT(hs_tls_elf_offsets("/nonexistent/libssl.so.3", off2, int_off2), -ENOENT);
 	CHECK_INT(hs_tls_elf_offsets("/proc/self/exe", off2, int_off2), -ENOENT);
