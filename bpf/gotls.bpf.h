@@ -5,10 +5,11 @@
  * entry and one on every RET instruction of each function (found with Capstone, see
  * lib/goelf.h).
  *
- * Read: the entry saves the buffer and the socket fd keyed by (tgid, goroutine), since a
- * goroutine may return on another thread than it entered on; the RET reads n and emits n
- * plaintext bytes through emit_plaintext(), or, where lib/goelf.c found it, the call that
- * copies them into the buffer does (go_end: a call is emulated, a RET single-stepped).
+ * Read: where lib/goelf.c found the call that copies the plaintext into the buffer (x86-64),
+ * that call alone is probed (a call is emulated, a RET single-stepped): it has the bytes, and
+ * the spill slots hold c and b (go_copy). Elsewhere the entry saves the buffer and the socket
+ * fd keyed by (tgid, goroutine), since a goroutine may return on another thread than it
+ * entered on, and the RET reads n and emits n plaintext bytes through emit_plaintext().
  * Write: the bytes are emitted at the entry, before they reach the socket. Emitting them at
  * the RET loses the order of a connection's records: the write syscall inside Write sends
  * the request, the peer answers, and a Read on another thread can return the response
@@ -95,19 +96,25 @@ static __always_inline s32 go_conn_fd(u64 conn, const struct go_offsets *o)
 	return fd >= 0 && fd < 0x7fffffff ? (s32)fd : -1;
 }
 
+/* The offsets for a process: its own, or those of the binaries attached for every process. */
+static __always_inline struct go_offsets *go_offsets_of(u32 tgid)
+{
+	struct go_offsets *o = bpf_map_lookup_elem(&go_procs, &tgid);
+	u32 any = 0;
+
+	return o ? o : bpf_map_lookup_elem(&go_procs, &any);
+}
+
 static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct go_call_key k = { .tgid = id >> 32, .dir = dir };
 	struct go_call call = {};
 	struct go_offsets *o;
-	u32 any = 0;
 
 	if (gotls_probe_only || !traced(id) || GO_MORESTACK(ctx))
 		return 0;
-	o = bpf_map_lookup_elem(&go_procs, &k.tgid);
-	if (!o)
-		o = bpf_map_lookup_elem(&go_procs, &any);
+	o = go_offsets_of(k.tgid);
 	if (!o)
 		return 0;
 	call.fd = go_conn_fd(GO_ARG0(ctx), o);
@@ -124,28 +131,26 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
 	return 0;
 }
 
-/* A RET or a copy whose entry was not seen: the call began before the probes were attached (a
- * connection's read loop waits in Read between messages, so its first answer returns from
- * such a call), or its entry was evicted from go_calls. Dropping its n bytes silently paired
- * each request with the next one's response and cut HTTP/2 frames. Go (regabi) spills the
- * register arguments of Read, which live across its calls, to the slots its caller reserves
- * above the return address: c at 8(SP), b.ptr at 16(SP), b.len at 24(SP), and SP at a RET is
- * SP at the entry; at Read's copy (dst given, which must be b.ptr) SP is the frame's size
- * lower. The values are checked as the entry's are (a TCP socket fd behind c). */
-static __always_inline int go_unseen(u64 id, u32 dir, s64 n, u64 spill_at, u64 src,
-				     u64 dst)
+/* Read's arguments from its spill slots: at its copy, which has no entry probe, and at a RET
+ * whose entry was not seen (the call began before the probes were attached: a connection's
+ * read loop waits in Read between messages, so its first answer returns from such a call; or
+ * its entry was evicted from go_calls; dropping its n bytes silently paired each request with
+ * the next one's response and cut HTTP/2 frames). Go (regabi) spills the register arguments
+ * of Read, which live across its calls, to the slots its caller reserves above the return
+ * address: c at 8(SP), b.ptr at 16(SP), b.len at 24(SP), and SP at a RET is SP at the entry;
+ * at Read's copy (dst given, which must be b.ptr) SP is the frame's size lower. The values
+ * are checked as an entry's would be (a TCP socket fd behind c). */
+static __always_inline int go_spilled(u64 id, u32 dir, s64 n, u64 spill_at, u64 src,
+				      u64 dst)
 {
 #if defined(__TARGET_ARCH_x86)
 	u64 spill[3] = {};
 	struct go_offsets *o;
-	u32 tgid = id >> 32, any = 0;
 	s32 fd;
 
 	if (n <= 0 || !traced(id))
 		return 0;
-	o = bpf_map_lookup_elem(&go_procs, &tgid);
-	if (!o)
-		o = bpf_map_lookup_elem(&go_procs, &any);
+	o = go_offsets_of(id >> 32);
 	if (!o)
 		return 0;
 	if (dst)
@@ -161,11 +166,8 @@ static __always_inline int go_unseen(u64 id, u32 dir, s64 n, u64 spill_at, u64 s
 	return 0;
 }
 
-/* The end of a Read: at a RET, n in AX and the bytes in the entry's buffer; or, where
- * lib/goelf.c found it (x86-64), instead of the RETs at the CALL runtime.memmove of the
- * inlined bytes.(*Reader).Read that copies them into it: AX dst (the buffer), BX src (the
- * decrypted record), CX n. */
-static __always_inline int go_end(struct pt_regs *ctx, u32 dir, s64 n, u64 src, u64 dst)
+/* A RET of Read: n in AX, the bytes in the entry's buffer. */
+static __always_inline int go_ret(struct pt_regs *ctx, u32 dir, s64 n)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct go_call_key k = { .tgid = id >> 32, .dir = dir, .g = GO_G(ctx) };
@@ -175,16 +177,25 @@ static __always_inline int go_end(struct pt_regs *ctx, u32 dir, s64 n, u64 src, 
 		return 0;
 	call = bpf_map_lookup_elem(&go_calls, &k);
 	if (!call)
-		return go_unseen(id, dir, n, ctx->sp + 8, src, dst);
+		return go_spilled(id, dir, n, ctx->sp + 8, 0, 0);
 	/* n > 0 bytes were read, whatever the error says */
-	if (n > 0 && (u64)n <= call->len && (!dst || dst == call->buf))
-		emit_plaintext(call->fd, 0, dir, src ? src : call->buf, n, HS_SRC_GOTLS);
+	if (n > 0 && (u64)n <= call->len)
+		emit_plaintext(call->fd, 0, dir, call->buf, n, HS_SRC_GOTLS);
 	bpf_map_delete_elem(&go_calls, &k);
 	return 0;
 }
 
+/* Read's CALL runtime.memmove, the inlined bytes.(*Reader).Read copying the decrypted record
+ * into b (x86-64, where lib/goelf.c found it): AX dst (b.ptr), BX src, CX n. */
+static __always_inline int go_copy(struct pt_regs *ctx)
+{
+	if (gotls_probe_only)
+		return 0;
+	return go_spilled(bpf_get_current_pid_tgid(), HS_DIR_INGRESS, (s64)GO_ARG2(ctx),
+			  ctx->sp + 8, GO_ARG1(ctx), GO_ARG0(ctx));
+}
+
 UPROBE_TWINS(go_read_enter, go_enter(ctx, HS_DIR_INGRESS))
-UPROBE_TWINS(go_read_copy, go_end(ctx, HS_DIR_INGRESS, (s64)GO_ARG2(ctx), GO_ARG1(ctx),
-				  GO_ARG0(ctx)))
-UPROBE_TWINS(go_read_ret, go_end(ctx, HS_DIR_INGRESS, (s64)GO_ARG0(ctx), 0, 0))
+UPROBE_TWINS(go_read_copy, go_copy(ctx))
+UPROBE_TWINS(go_read_ret, go_ret(ctx, HS_DIR_INGRESS, (s64)GO_ARG0(ctx)))
 UPROBE_TWINS(go_write_enter, go_enter(ctx, HS_DIR_EGRESS))

@@ -123,19 +123,18 @@ static int link_offsets(struct hs_gotls *g, struct target *t, struct bpf_program
 	return err;
 }
 
-/* Every RET first (ret NULL: none), or Read's copy where it was found, then the entry, so
- * that no entry is seen without its end. */
+/* Read's copy alone where it was found (it finds c and b in the spill slots: no entry probe,
+ * one trap less per Read). Else every RET first (ret NULL: none), then the entry, so that no
+ * entry is seen without its end. */
 static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofunc *f,
 		     struct bpf_program *enter, struct bpf_program *ret, int pid, const char *path)
 {
-	int err;
+	int err = 0;
 
 	if (ret && f->copy_off)
-		err = link_offsets(g, t, g->skel->progs.go_read_copy, pid, path, &f->copy_off, 1);
-	else if (ret && f->nret)
+		return link_offsets(g, t, g->skel->progs.go_read_copy, pid, path, &f->copy_off, 1);
+	if (ret && f->nret)
 		err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret);
-	else
-		err = 0;
 	if (err)
 		return err;
 	return link_offsets(g, t, enter, pid, path, f->jcc_off ? &f->jcc_off : &f->probe_off, 1);
