@@ -1,9 +1,8 @@
-/* gotls.bpf.h: uprobes on Go crypto/tls (*Conn).Read/Write entries and RETs.
+/* gotls.bpf.h: uprobes in Go crypto/tls (*Conn).Read and Write.
  *
  * Included at the end of httpsnoop.bpf.c. Go code never gets a uretprobe (Go moves
- * goroutine stacks; the return trampoline breaks them): user space puts one uprobe on the
- * entry and one on every RET instruction of each function (found with Capstone, see
- * lib/goelf.h).
+ * goroutine stacks; the return trampoline breaks them): user space puts uprobes on
+ * instructions that lib/goelf.c finds with Capstone (entries, RETs, Read's copy).
  *
  * Read: where lib/goelf.c found the call that copies the plaintext into the buffer (x86-64),
  * that call alone is probed (a call is emulated, a RET single-stepped): it has the bytes, and

@@ -9,8 +9,9 @@
 /*
  * What the Go TLS probes attach to and read.
  *
- * Probes go on the entry and on every RET of crypto/tls.(*Conn).Read and .Write, never a
- * uretprobe (Go moves goroutine stacks; a uretprobe's trampoline corrupts them). Both have
+ * Probes go on the entry of crypto/tls.(*Conn).Write, and on Read's copy into b (copy_off)
+ * or else its entry and every RET; never a uretprobe (Go moves goroutine stacks; a
+ * uretprobe's trampoline corrupts them). Both have
  * the signature func (c *Conn) M(b []byte) (n int, err error). With the register ABI
  * (Go >= 1.17 on amd64, >= 1.18 on arm64):
  *
