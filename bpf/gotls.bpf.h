@@ -43,7 +43,6 @@ struct go_offsets {
 	u32 tcpconn_fd;		/* net.TCPConn.conn.fd: *net.netFD */
 	u32 netfd_pfd;		/* net.netFD.pfd: poll.FD */
 	u32 pollfd_sysfd;	/* poll.FD.Sysfd: int */
-	u32 read_frame;		/* Read's frame, for go_read_copy (lib/goelf.h) */
 };
 
 struct {
@@ -138,7 +137,7 @@ static __always_inline int go_enter(struct pt_regs *ctx, u32 dir)
  * of Read, which live across its calls, to the slots its caller reserves above the return
  * address: c at 8(SP), b.ptr at 16(SP), b.len at 24(SP), and SP at a RET is SP at the entry;
  * at Read's copy (dst given, which must be b.ptr) SP is the frame's size lower. The values
- * are checked as an entry's would be (a TCP socket fd behind c). */
+ * are checked as an entry's would be (a TCP socket fd behind c). spill_at: where c is. */
 static __always_inline int go_spilled(u64 id, u32 dir, s64 n, u64 spill_at, u64 src,
 				      u64 dst)
 {
@@ -152,8 +151,6 @@ static __always_inline int go_spilled(u64 id, u32 dir, s64 n, u64 spill_at, u64 
 	o = go_offsets_of(id >> 32);
 	if (!o)
 		return 0;
-	if (dst)
-		spill_at += o->read_frame;
 	if (bpf_probe_read_user(spill, sizeof(spill), (void *)spill_at))
 		return 0;
 	if ((u64)n > spill[2] || !spill[1] || (dst && dst != spill[1]))
@@ -185,13 +182,20 @@ static __always_inline int go_ret(struct pt_regs *ctx, u32 dir, s64 n)
 }
 
 /* Read's CALL runtime.memmove, the inlined bytes.(*Reader).Read copying the decrypted record
- * into b (x86-64, where lib/goelf.c found it): AX dst (b.ptr), BX src, CX n. */
+ * into b (x86-64, where lib/goelf.c found it): AX dst (b.ptr), BX src, CX n. The probe's
+ * cookie is Read's frame in that executable (it differs between Go versions, and the
+ * executables attached for every process share one go_procs entry). Kernels without cookies
+ * (before 5.15) get the entry and RET probes instead. */
 static __always_inline int go_copy(struct pt_regs *ctx)
 {
-	if (gotls_probe_only)
+	u64 frame = 0;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_attach_cookie))
+		frame = bpf_get_attach_cookie(ctx);
+	if (gotls_probe_only || !frame)
 		return 0;
 	return go_spilled(bpf_get_current_pid_tgid(), HS_DIR_INGRESS, (s64)GO_ARG2(ctx),
-			  ctx->sp + 8, GO_ARG1(ctx), GO_ARG0(ctx));
+			  ctx->sp + 8 + frame, GO_ARG1(ctx), GO_ARG0(ctx));
 }
 
 UPROBE_TWINS(go_read_enter, go_enter(ctx, HS_DIR_INGRESS))

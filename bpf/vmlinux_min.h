@@ -45,6 +45,7 @@ enum bpf_map_type {
 /* Only to ask the running kernel whether it has a helper (bpf_core_enum_value_exists). */
 enum bpf_func_id {
 	BPF_FUNC_get_current_task_btf = 158,
+	BPF_FUNC_get_attach_cookie = 174,
 	BPF_FUNC_task_pt_regs = 175,
 };
 

@@ -224,7 +224,7 @@ static void set_twins(struct bpf_object *obj, int perf_too)
 
 /* One uprobe_multi link, through the bpf() system call: libbpf 1.1 predates them. */
 static int multi_link(const struct bpf_program *twin, int pid, const char *path,
-		      const uint64_t *off, size_t n, int ret)
+		      const uint64_t *off, size_t n, int ret, const uint64_t *cookies)
 {
 	struct {	/* union bpf_attr's link_create, as Linux 6.6 has it for these links */
 		uint32_t prog_fd, target_fd, attach_type, flags;
@@ -232,7 +232,8 @@ static int multi_link(const struct bpf_program *twin, int pid, const char *path,
 		uint32_t cnt, multi_flags, pid;
 	} a = {
 		.prog_fd = bpf_program__fd(twin), .attach_type = multi_type,
-		.path = (uintptr_t)path, .offsets = (uintptr_t)off, .cnt = n,
+		.path = (uintptr_t)path, .offsets = (uintptr_t)off, .cookies = (uintptr_t)cookies,
+		.cnt = n,
 		.multi_flags = ret ? 1 : 0,	/* BPF_F_UPROBE_MULTI_RETURN */
 		.pid = pid > 0 ? pid : 0,
 	};
@@ -247,16 +248,24 @@ int hs_capture_uprobe_multi(void)
 }
 
 int hs_uprobes_attach(struct bpf_program *prog, int pid, const char *path, const uint64_t *off,
-		      size_t n, int ret, struct hs_link *out, size_t *nout)
+		      size_t n, int ret, uint64_t cookie, struct hs_link *out, size_t *nout)
 {
 	size_t first = *nout;
 
 	for (size_t i = 0; i < ntwins && multi_type; i++) {
+		uint64_t *cookies = NULL;
 		int fd;
 
 		if (twins[i].prog != prog)
 			continue;
-		fd = multi_link(twins[i].twin, pid, path, off, n, ret);
+		if (cookie) {
+			if (!(cookies = malloc(n * sizeof(*cookies))))
+				return -ENOMEM;
+			for (size_t j = 0; j < n; j++)
+				cookies[j] = cookie;
+		}
+		fd = multi_link(twins[i].twin, pid, path, off, n, ret, cookies);
+		free(cookies);
 		if (fd >= 0) {
 			out[(*nout)++] = (struct hs_link){ .fd = fd };
 			return 0;
@@ -266,7 +275,7 @@ int hs_uprobes_attach(struct bpf_program *prog, int pid, const char *path, const
 		break;	/* refused: perf event links, if their programs were loaded (-f) */
 	}
 	for (size_t i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
 		struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid, path, off[i], &uo);
 
 		if (!l) {

@@ -60,7 +60,7 @@ struct hs_gotls {
 
 /* Must match struct go_offsets in bpf/gotls.bpf.h. */
 struct go_offsets {
-	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd, read_frame;
+	uint32_t conn_iface, iface_data, tcpconn_fd, netfd_pfd, pollfd_sysfd;
 };
 
 static void note(struct hs_gotls *g, int failed, const char *fmt, ...)
@@ -112,9 +112,9 @@ static struct target *target_find(struct hs_gotls *g, uint32_t pid, dev_t dev, i
 }
 
 static int link_offsets(struct hs_gotls *g, struct target *t, struct bpf_program *prog,
-			int pid, const char *path, const uint64_t *off, size_t n)
+			int pid, const char *path, const uint64_t *off, size_t n, uint64_t cookie)
 {
-	int err = hs_uprobes_attach(prog, pid, path, off, n, 0, t->links, &t->nlinks);
+	int err = hs_uprobes_attach(prog, pid, path, off, n, 0, cookie, t->links, &t->nlinks);
 
 	if (!err) {
 		g->probes += n;
@@ -123,26 +123,35 @@ static int link_offsets(struct hs_gotls *g, struct target *t, struct bpf_program
 	return err;
 }
 
-/* Read's copy alone where it was found (it finds c and b in the spill slots: no entry probe,
- * one trap less per Read). Else every RET first (ret NULL: none), then the entry, so that no
- * entry is seen without its end. */
-static int link_func(struct hs_gotls *g, struct target *t, const struct hs_gofunc *f,
+/* Read's copy alone where it was found (it finds c and b in the spill slots, 8 + its frame
+ * above SP, the probe's cookie: no entry probe, one trap less per Read). Else, or on a kernel
+ * without uprobe cookies (copy_off is cleared then), every RET first (ret NULL: none), then
+ * the entry, so that no entry is seen without its end. */
+static int link_func(struct hs_gotls *g, struct target *t, struct hs_gofunc *f,
 		     struct bpf_program *enter, struct bpf_program *ret, int pid, const char *path)
 {
 	int err = 0;
 
-	if (ret && f->copy_off)
-		return link_offsets(g, t, g->skel->progs.go_read_copy, pid, path, &f->copy_off, 1);
+	if (ret && f->copy_off) {
+		err = link_offsets(g, t, g->skel->progs.go_read_copy, pid, path, &f->copy_off, 1,
+				   f->frame);
+		if (err != -EOPNOTSUPP)
+			return err;
+		f->copy_off = 0;
+		err = 0;
+	}
 	if (ret && f->nret)
-		err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret);
+		err = link_offsets(g, t, ret, pid, path, f->ret_off, f->nret, 0);
 	if (err)
 		return err;
-	return link_offsets(g, t, enter, pid, path, f->jcc_off ? &f->jcc_off : &f->probe_off, 1);
+	return link_offsets(g, t, enter, pid, path, f->jcc_off ? &f->jcc_off : &f->probe_off, 1,
+			    0);
 }
 
-/* Adds a target for the executable at path (pid > 0: that process; 0: every process). */
+/* Adds a target for the executable at path (pid > 0: that process; 0: every process). Clears
+ * gi->read.copy_off when Read's copy could not be probed. */
 static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const char *path,
-		  const struct hs_goinfo *gi, char *why, size_t whylen)
+		  struct hs_goinfo *gi, char *why, size_t whylen)
 {
 	struct go_offsets o = {
 		.conn_iface = gi->offsets.conn_iface,
@@ -150,7 +159,6 @@ static int attach(struct hs_gotls *g, uint32_t pid, const struct stat *st, const
 		.tcpconn_fd = gi->offsets.tcpconn_fd,
 		.netfd_pfd = gi->offsets.netfd_pfd,
 		.pollfd_sysfd = gi->offsets.pollfd_sysfd,
-		.read_frame = gi->read.frame,
 	};
 	struct target *t;
 	int err;
@@ -265,8 +273,8 @@ int hs_gotls_attach_pid(struct hs_gotls *g, uint32_t pid)
 		close(fd);
 		return 0;
 	}
-	describe(&gi, desc, sizeof(desc));
 	err = attach(g, pid, &st, path, &gi, why, sizeof(why));
+	describe(&gi, desc, sizeof(desc));	/* after: attach() may give up Read's copy */
 	close(fd);
 	if (err) {
 		note(g, 1, "pid %u (%s): %s: not hooked: %s", pid, comm, desc, why);
@@ -341,8 +349,8 @@ static int attach_exe_of(struct hs_gotls *g, uint32_t pid)
 		close(fd);
 		return 0;
 	}
-	describe(&gi, desc, sizeof(desc));
 	err = attach(g, 0, &st, path, &gi, why, sizeof(why));
+	describe(&gi, desc, sizeof(desc));
 	close(fd);
 	if (err) {
 		note(g, 1, "%s (pid %u): %s: not hooked: %s", exe, pid, desc, why);

@@ -613,7 +613,7 @@ static int attach_file(struct hs_tls *t, const struct elf_entry *e, const char *
 			if (!a->inherit)
 				err = hs_uprobes_attach(plan[i].prog, pid, path, offs,
 							same_program(plan, nplan, i, offs), ret,
-							a->links, &a->nlinks);
+							0, a->links, &a->nlinks);
 			if (!err)
 				continue;
 			snprintf(why, whylen, "cannot attach a uprobe to %s in %s: %s%s",

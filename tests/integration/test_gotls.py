@@ -49,6 +49,8 @@ BIN = {
     "plain": (build("tlsserver", "tlsserver"), build("tlsclient", "tlsclient")),
     "stripped": (build("tlsserver_s", "tlsserver", "-ldflags=-s -w"),
                  build("tlsclient_s", "tlsclient", "-ldflags=-s -w")),
+    # crypto/tls unoptimised: Read has a frame of another size (as another Go version would)
+    "noopt": (build("tlsserver_n", "tlsserver", "-gcflags=crypto/tls=-N"), None),
 }
 
 
@@ -251,6 +253,26 @@ def test_another_tracer_probing_every_process():
     check_go_exchange(one(ex, method="GET", target="/twice-probed", status=200), "server",
                       srv.pid)
     assert "attached" in s.stderr, s.stderr
+
+
+def test_every_process_two_builds_with_other_read_frames():
+    # Read's copy finds c and b in the spill slots, 8 + Read's frame above SP, and the frame
+    # differs from one build to another. The executables hooked for every process share one
+    # offsets entry: the frame of the one hooked last lost the other's requests until each
+    # probe carried its own.
+    srv, port = server("plain")
+    noopt, nport = server("noopt")
+    s = Snoop("-v", "--comm", "tlsserver", "--comm", "tlsserver_n")
+    for p, name in ((port, "plain"), (nport, "noopt")):
+        r = subprocess.run(["curl", "-sSk", "--http1.1", f"https://127.0.0.1:{p}/frame-{name}"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    ex = s.stop()
+    assert s.stderr.count("(its copy probed)") >= 2, s.stderr
+    for pid, name in ((srv.pid, "plain"), (noopt.pid, "noopt")):
+        e = one(ex, method="GET", target=f"/frame-{name}", status=200)
+        check_go_exchange(e, "server", pid)
+        assert e["response"]["body"]["text"].startswith(f"path=/frame-{name} "), e
 
 
 def test_go_client_against_nginx():
