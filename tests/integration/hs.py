@@ -120,6 +120,25 @@ class Snoop:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 
+def no_httpsnoop_left(timeout=15.0):
+    """Waits until no process of HTTPSNOOP is left: a stopped run leaves a child that removes
+    its probes, and with perf event uprobes (HTTPSNOOP_UPROBES=perf, kernels before 6.6) each
+    removal holds, ~110 ms per probe, the lock that making any uprobe takes. For a test about
+    hooking a program before its first request, not about another run's teardown."""
+    def runs(pid):
+        try:
+            return os.readlink(f"/proc/{pid}/exe") == exe
+        except OSError:	# gone, a kernel thread, or not ours to look at
+            return False
+
+    exe = os.path.realpath(HTTPSNOOP)
+    end = time.time() + timeout
+    while time.time() < end:
+        if not any(runs(p) for p in os.listdir("/proc") if p.isdigit()):
+            return
+        time.sleep(0.05)
+
+
 def find(exchanges, **want):
     """Exchanges whose fields match, e.g. find(ex, method="GET", target="/a", status=200)."""
     out = []

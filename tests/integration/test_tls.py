@@ -16,7 +16,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hs import (HTTPSNOOP, Proc, Snoop, as_nobody, find, free_port, header, libssl_copy, make_cert,  # noqa: E402
-                nginx, one, require_root_bpf, run_tests, tmpdir, wait_port)
+                nginx, no_httpsnoop_left, one, require_root_bpf, run_tests, tmpdir,
+                wait_port)
 
 require_root_bpf()
 
@@ -649,6 +650,7 @@ setTimeout(() => require('https').get(
 def test_target_that_runs_a_new_program():
     # a -p target whose libssl is hooked runs node in its place (execve, same pid): node's
     # own OpenSSL is hooked from the exec, and the request node makes is decoded
+    no_httpsnoop_left()
     p = gated([sys.executable, "-c", "import os, ssl, sys; sys.stdin.readline(); "
                f"os.execvp('node', ['node', '-e', {EXEC_JS!r}, 'x', '{NGX_PORT}'])"])
     s = Snoop("-p", p.pid, "-v")
@@ -661,6 +663,7 @@ def test_target_that_runs_a_new_program():
     # a program whose libssl its loader maps after the exec, and whose one request is over
     # long before the next look at its libraries: the usual directories' libssl was hooked
     # for it at the exec
+    no_httpsnoop_left()
     p = gated(["sh", "-c", 'read go; exec curl -sk -o /dev/null "$1"', "sh",
                f"https://127.0.0.1:{NGX_PORT}/a.txt?exec-curl"])
     s = Snoop("-p", p.pid)
