@@ -72,14 +72,14 @@ struct hs_link {
 };
 
 /* Attaches prog at the n offsets off[] of the file at path, as return probes when ret, for
- * process pid (-1: every process), appending its links to out[*nout]. cookie (not 0) is
- * what bpf_get_attach_cookie() gives the program at each of them; -EOPNOTSUPP where the
- * kernel has no cookies for uprobes (before 5.15). On Linux 6.6+ that is
+ * process pid (-1: every process), appending its links to out[*nout]. On Linux 6.6+ that is
  * one uprobe_multi link (the program's "_m" twin): removing it waits for one grace period,
  * not one per offset, under no lock, whereas each uprobe perf event's removal holds the
  * lock that opening any other one takes (another httpsnoop starting meanwhile waited for
  * seconds). Elsewhere, or with HTTPSNOOP_UPROBES=perf, one perf event link per offset.
- * All or nothing: returns 0 or -errno. */
+ * cookie (not 0) is what bpf_get_attach_cookie() gives the program at each offset:
+ * -EOPNOTSUPP where the kernel has no cookies for uprobes (before 5.15). All or nothing:
+ * returns 0 or -errno. */
 int hs_uprobes_attach(struct bpf_program *prog, int pid, const char *path, const uint64_t *off,
 		      size_t n, int ret, uint64_t cookie, struct hs_link *out, size_t *nout);
 /* Whether hs_uprobes_attach() makes uprobe_multi links (after hs_capture_open()). */
