@@ -3,6 +3,7 @@ fixtures of tests/go (built here with the local Go toolchain, plain and stripped
 server and client, curl against the Go server and a Go client against nginx."""
 import atexit
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,10 @@ BIN = {
                  build("tlsclient_s", "tlsclient", "-ldflags=-s -w")),
     # crypto/tls unoptimised: Read has a frame of another size (as another Go version would)
     "noopt": (build("tlsserver_n", "tlsserver", "-gcflags=crypto/tls=-N"), None),
+    # crypto/tls not inlined: Read's copy is in a call of its own (bytes.(*Reader).Read), so
+    # Read is probed at its entry and its RETs, as on kernels without uprobe cookies
+    "noinline": (build("tlsserver_l", "tlsserver", "-gcflags=crypto/tls=-l"),
+                 build("tlsclient_l", "tlsclient", "-gcflags=crypto/tls=-l")),
 }
 
 
@@ -118,6 +123,7 @@ def server_side(kind):
     assert p["response"]["body"]["text"].endswith("method=POST body=8\n")
     assert GOVERSION in s.stderr and "attached" in s.stderr, s.stderr
     assert (", 0 lost") in s.stderr, s.stderr
+    return s.stderr
 
 
 def client_side(kind, url, port):
@@ -133,7 +139,7 @@ def client_side(kind, url, port):
         assert e["connection"]["remote"]["port"] == port
         assert e["request"]["authority"] == f"127.0.0.1:{port}"
     assert len({e["connection"]["local"]["port"] for e in got}) == 1, got
-    return got
+    return got, s.stderr
 
 
 def test_go_server_side():
@@ -146,7 +152,7 @@ def test_go_server_side_stripped():
 
 def test_go_client_side():
     _, port = server("plain")
-    got = client_side("plain", f"https://127.0.0.1:{port}/cli", port)
+    got, _ = client_side("plain", f"https://127.0.0.1:{port}/cli", port)
     assert all(e["request"]["target"] == "/cli" for e in got)
     assert got[0]["response"]["body"]["text"] == "path=/cli proto=HTTP/1.1 method=GET body=0\n"
 
@@ -165,6 +171,17 @@ def own_answers(ex, n, prefix):
         assert e["response"] and e["response"]["body"]["text"].startswith(f"path={t} "), e
 
 
+def test_go_read_probed_at_its_rets():
+    # the entry and RET probes: the fallback for every build where Read's copy is not found
+    # and for kernels without uprobe cookies
+    err = server_side("noinline")
+    _, port = server("noinline")
+    _, cerr = client_side("noinline", f"https://127.0.0.1:{port}/cli-l", port)
+    for e in (err, cerr):
+        assert re.search(r"crypto/tls\.\(\*Conn\)\.Read [0-9]+ RETs?, ", e), e
+        assert "(its copy probed)" not in e, e
+
+
 def test_write_that_grows_the_stack_is_seen_once():
     # Write called deep in a new goroutine's stack runs its prologue twice (runtime.morestack
     # starts it again): a probe on its first byte emitted each such request twice, and every
@@ -181,12 +198,12 @@ def test_write_that_grows_the_stack_is_seen_once():
         check_go_exchange(e, "client", cl.pid)
 
 
-def test_read_in_progress_when_attached():
+def read_in_progress_when_attached(kind):
     # a keep-alive client's read loop waits in Read between responses: the call that returns
     # the first response began before the probes were there, and dropping it paired every
     # request with the next one's response
-    _, port = server("plain")
-    cl = go_client("plain", f"https://127.0.0.1:{port}/mid{{i}}", "-n", "80", "-interval", "40ms")
+    _, port = server(kind)
+    cl = go_client(kind, f"https://127.0.0.1:{port}/mid{{i}}", "-n", "80", "-interval", "40ms")
     time.sleep(1)
     s = Snoop("-p", cl.pid)
     finish(cl)
@@ -196,6 +213,15 @@ def test_read_in_progress_when_attached():
     for e in got:
         assert e["response"] and e["response"]["body"]["text"].startswith(
             f"path={e['request']['target']} "), e
+
+
+def test_read_in_progress_when_attached():
+    read_in_progress_when_attached("plain")
+
+
+def test_read_in_progress_when_attached_at_a_ret():
+    # Read probed at its RETs: the first one comes without its entry
+    read_in_progress_when_attached("noinline")
 
 
 def test_curl_against_go_server():
@@ -278,7 +304,7 @@ def test_every_process_two_builds_with_other_read_frames():
 def test_go_client_against_nginx():
     port, _, _, d = nginx('location / { default_type text/plain; return 200 "nginx says hi\\n"; }',
                           tls=True)
-    got = client_side("plain", f"https://127.0.0.1:{port}/ngx", port)
+    got, _ = client_side("plain", f"https://127.0.0.1:{port}/ngx", port)
     for e in got:
         assert e["request"]["target"] == "/ngx"
         assert e["response"]["body"]["text"] == "nginx says hi\n", e["response"]
