@@ -617,8 +617,15 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 			set_str(d, &m->method, sl->method, sl->mlen);
 		if (sl->tlen)
 			set_str(d, &m->target, sl->target, sl->tlen);
-		for (struct entry *e = d->head; e; e = e->next)
-			e->overtaken |= e->req_done && !e->claimed && !e->lost;
+		for (struct entry *e = d->head; e; e = e->next) {
+			if (!e->req_done || e->claimed || e->lost)
+				continue;
+			e->overtaken = 1;
+			/* one system call (one timestamp) carried both requests: pipelined
+			 * for sure, whatever is lost later */
+			if (e->req.ts_last == lts)
+				d->pipelined = 1;
+		}
 		s->ent = new_entry(d);
 		if (s->ent) {
 			s->ent->resp_gaps = o->ngaps;

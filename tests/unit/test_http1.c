@@ -731,6 +731,51 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* one write carried all three requests, so they are pipelined although no
+		 * response has confirmed it yet: the lost first response does not shift the
+		 * others onto the newest request */
+		.name = "pipelined in one write, the first response lost: the others stay paired",
+		.in = {
+			D0("GET /B HTTP/1.1\r\nHost: h\r\n\r\nGET /C HTTP/1.1\r\nHost: h\r\n\r\n"
+			   "GET /D HTTP/1.1\r\nHost: h\r\n\r\n"),
+			GAP(1, 39),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nC"
+			   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nD"),
+		},
+		.nbefore = 3,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/B") }, .resp = { .flags = P | GAPF | INV } },
+			{ .req = { REQ11(PC, "GET", "/C") },
+			  .resp = { RESP11(PC, 200), .body = "C", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/D") },
+			  .resp = { RESP11(PC, 200), .body = "D", .body_size = 1 } },
+		},
+	},
+	{
+		/* not pipelined (one request per write): two responses lost in one gap leave the
+		 * older request unanswered, and the next response answers the newest */
+		.name = "two responses lost in one gap: the next response answers the newest request",
+		.in = {
+			D0("GET /A HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D0("GET /B HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D0("GET /C HTTP/1.1\r\nHost: h\r\n\r\n"),
+			GAP(1, 78),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nC"),
+			D0("GET /D HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nD"),
+		},
+		.nbefore = 4,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/A") }, .resp = { .flags = P | GAPF | INV } },
+			{ .flags = HS_EX_NO_RESPONSE, .req = { REQ11(PC, "GET", "/B") },
+			  .resp = { .flags = GAPF } },
+			{ .req = { REQ11(PC, "GET", "/C") },
+			  .resp = { RESP11(PC, 200), .body = "C", .body_size = 1 } },
+			{ .req = { REQ11(PC, "GET", "/D") },
+			  .resp = { RESP11(PC, 200), .body = "D", .body_size = 1 } },
+		},
+	},
+	{
 		.name = "attached mid-connection: both streams start inside a body",
 		.in = {
 			D1(OLD_TAIL1),
