@@ -301,31 +301,37 @@ static int64_t parse_clen(const char *v, size_t n)
 	}
 }
 
-/* Whether a comma-separated list holds tok (any = 1) or ends with it (any = 0). */
+/* Whether a comma-separated list holds tok (any = 1) or ends with it (any = 0). Empty
+ * elements are not elements (RFC 9110 5.6.1): "chunked, " ends with chunked. Returns -1 when
+ * the list has none. */
 static int list_has(const char *v, size_t n, const char *tok, int any)
 {
-	while (n) {
+	int found = -1;
+
+	for (;;) {
 		const char *comma = memchr(v, ',', n);
 		size_t elen = comma ? (size_t)(comma - v) : n;
 		const char *e = v;
 		size_t el = elen;
 
 		trim(&e, &el);
-		if (ieq(e, el, tok) && (any || !comma))
-			return 1;
+		if (el) {
+			found = ieq(e, el, tok);
+			if (found && any)
+				return 1;
+		}
 		if (!comma)
-			break;
+			return found;
 		v += elen + 1;
 		n -= elen + 1;
 	}
-	return 0;
 }
 
 static int header_has(const struct hs_message *m, const char *name, const char *tok)
 {
 	for (uint32_t i = 0; i < m->nheaders; i++)
 		if (strcasecmp(m->headers[i].name, name) == 0 &&
-		    list_has(m->headers[i].value, m->headers[i].value_len, tok, 1))
+		    list_has(m->headers[i].value, m->headers[i].value_len, tok, 1) == 1)
 			return 1;
 	return 0;
 }
@@ -772,8 +778,14 @@ static void field_line(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 			s->clen = (x < 0 || s->clen == -2 || (s->clen >= 0 && s->clen != x)) ? -2 : x;
 			s->last_framing = 1;
 		} else if (ieq(l, nlen, "transfer-encoding")) {
-			s->te = 1;
-			s->chunked = list_has(v, vlen, "chunked", 0);
+			/* the last coding of all the field lines decides; a line of empty
+			 * elements adds none */
+			int last = list_has(v, vlen, "chunked", 0);
+
+			if (last >= 0) {
+				s->te = 1;
+				s->chunked = last;
+			}
 			s->last_framing = 1;
 		} else if (s->kind == K_REQ && !m->authority && ieq(l, nlen, "host")) {
 			set_str(d, &m->authority, v, vlen);
@@ -793,6 +805,13 @@ static void field_line(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 
 static void start_body(struct hs_http1 *d, struct dir *s, int close_ok)
 {
+	if (s->te && s->cur.version == 10) {
+		/* RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing
+		 * (its recipient closes the connection after it); shown as invalid, framed as
+		 * HTTP/1.0 frames a message */
+		s->cur.flags |= HS_MSG_INVALID;
+		s->te = 0;
+	}
 	if (s->te) {
 		if (s->chunked)
 			s->state = ST_CHUNK_SIZE;

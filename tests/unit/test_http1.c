@@ -391,6 +391,40 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* RFC 9110 5.6.1: empty list elements do not count, also across field lines */
+		.name = "Transfer-Encoding ending in empty elements is still chunked",
+		.in = {
+			D0("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n"
+			   "3\r\nabc\r\n0\r\n\r\n"),
+			D0("GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n\r\n"
+			   "2\r\nde\r\n0\r\n\r\n"),
+		},
+		.nbefore = 2,
+		.ex = {
+			{ .req = { REQ11(PC, "GET", "/1") },
+			  .resp = { RESP11(PC, 200), .body = "abc", .body_size = 3 } },
+			{ .req = { REQ11(PC, "GET", "/2") },
+			  .resp = { RESP11(PC, 200), .body = "de", .body_size = 2 } },
+		},
+	},
+	{
+		/* RFC 9112 6.1: faulty framing, shown as invalid; its Content-Length frames it */
+		.name = "HTTP/1.0 message with Transfer-Encoding is invalid",
+		.in = {
+			D0("POST /a HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+			   "Content-Length: 3\r\n\r\nabc"),
+			D1("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+		},
+		.nbefore = 1,
+		.ex = {
+			{ .req = { .flags = PC | INV, .version = 10, .method = "POST", .target = "/a",
+				   .body = "abc", .body_size = 3 },
+			  .resp = { RESP11(PC, 400), .body = "" } },
+		},
+	},
+	{
 		.name = "HEAD response has no body despite Content-Length",
 		.in = {
 			D0("HEAD /big HTTP/1.1\r\nHost: h\r\n\r\n"),
