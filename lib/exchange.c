@@ -12,7 +12,10 @@ int hs_set_str(char **dst, const char *s, size_t len)
 
 	if (!p)
 		return -ENOMEM;
-	memcpy(p, s, len);
+	/* a NUL would cut the string short and hide what follows it: as a recipient may
+	 * (RFC 9110 5.5), it becomes SP; the decoders mark such a message invalid */
+	for (size_t i = 0; i < len; i++)
+		p[i] = s[i] ? s[i] : ' ';
 	p[len] = '\0';
 	free(*dst);
 	*dst = p;

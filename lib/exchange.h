@@ -118,7 +118,7 @@ int hs_message_add_header(struct hs_message *m, const struct hs_limits *lim, int
 const struct hs_header *hs_message_header(const struct hs_message *m, const char *name);
 void hs_message_add_body(struct hs_message *m, const struct hs_limits *lim,
 			 const uint8_t *data, size_t len, int captured);
-int hs_set_str(char **dst, const char *s, size_t len);
+int hs_set_str(char **dst, const char *s, size_t len);	/* a copy, each NUL as SP */
 void hs_message_reset(struct hs_message *m);
 /* Moves im, a complete 1xx response, to the end of m's interim list (or frees it when the
  * list is full); im is left empty. */

@@ -771,6 +771,8 @@ static void field_line(struct hs_http1 *d, struct dir *s, const char *l, size_t 
 	v = colon + 1;
 	vlen = len - nlen - 1;
 	trim(&v, &vlen);
+	if (memchr(v, '\0', vlen) || memchr(v, '\r', vlen))
+		m->flags |= HS_MSG_INVALID;	/* RFC 9110 5.5 */
 	if (!trailer) {
 		if (ieq(l, nlen, "content-length")) {
 			int64_t x = parse_clen(v, vlen);

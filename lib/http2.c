@@ -591,8 +591,7 @@ static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
 			 h->value[0] >= '1' && h->value[0] <= '9' &&
 			 isdigit((unsigned char)h->value[1]) && isdigit((unsigned char)h->value[2]))
 			m->status = atoi(h->value);
-		/* a NUL would end the summary line's copy early, hiding the rest of a :path: such
-		 * a field is malformed (RFC 9113 8.2.1) */
+		/* a NUL is malformed (RFC 9113 8.2.1); the summary's copy shows it as SP */
 		if (dst && memchr(h->value, '\0', h->value_len))
 			m->flags |= HS_MSG_INVALID;
 		if (dst && !*dst && hs_set_str(dst, h->value, h->value_len) < 0)

@@ -425,6 +425,20 @@ static struct tcase cases[] = {
 		},
 	},
 	{
+		/* RFC 9110 5.5: a NUL makes a field value invalid; the summary strings show it as
+		 * SP instead of ending there and hiding the rest */
+		.name = "NUL in Host and in the reason phrase: invalid, nothing hidden",
+		.in = {
+			D0("GET / HTTP/1.1\r\nHost: a\0b.example\r\n\r\n"),
+			D1("HTTP/1.1 200 OK\0\x1b[31mhidden\r\nContent-Length: 0\r\n\r\n"),
+		},
+		.nbefore = 1,
+		.ex = {
+			{ .req = { REQ11(PC | INV, "GET", "/"), .authority = "a b.example" },
+			  .resp = { RESP11(PC | INV, 200), .reason = "OK \x1b[31mhidden" } },
+		},
+	},
+	{
 		.name = "HEAD response has no body despite Content-Length",
 		.in = {
 			D0("HEAD /big HTTP/1.1\r\nHost: h\r\n\r\n"),

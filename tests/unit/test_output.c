@@ -373,7 +373,7 @@ static void test_interim(void)
 	CHECK(!im.reason);	/* moved, not copied */
 	im.flags = HS_MSG_PRESENT | HS_MSG_COMPLETE;
 	im.status = 103;
-	hs_set_str(&im.reason, "Early\x1b[2JHints", 15);
+	hs_set_str(&im.reason, "Early\x1b[2JHints", 14);
 	hdr(&im, 0, "Link", "</s.css>; rel=preload");
 	hdr(&im, 0, "Set-Cookie", "early=1");
 	CHECK_INT(hs_message_add_interim(&ex.resp, &im), 0);
