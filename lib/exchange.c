@@ -73,6 +73,9 @@ void hs_message_add_body(struct hs_message *m, const struct hs_limits *lim,
 	size_t room = lim->max_body > m->body_kept ? lim->max_body - m->body_kept : 0;
 	size_t take = len < room ? len : room;
 
+	/* body[] is the body's start: nothing after bytes not kept (a gap) joins it */
+	if (m->body_kept < m->body_size)
+		take = 0;
 	m->body_size += len;
 	if (!captured) {
 		m->flags |= HS_MSG_GAP;

@@ -973,8 +973,9 @@ static void test_gap(void)
 		CHECK_INT(r.ex[0].resp.flags, HS_MSG_PRESENT | HS_MSG_COMPLETE | HS_MSG_GAP |
 		       HS_MSG_TRUNCATED);
 		CHECK_INT(r.ex[0].resp.body_size, 10);
-		CHECK_INT(r.ex[0].resp.body_kept, 5);
-		CHECK(r.ex[0].resp.body_kept == 5 && memcmp(r.ex[0].resp.body, "01289", 5) == 0);
+		/* the body's start only: "89" after the gap is not joined to it */
+		CHECK_INT(r.ex[0].resp.body_kept, 3);
+		CHECK(r.ex[0].resp.body_kept == 3 && memcmp(r.ex[0].resp.body, "012", 3) == 0);
 		CHECK_INT(r.ex[1].resp.status, 304);
 		check_headers(&r.ex[1].req, get_req, "after in-frame gap");
 	}
