@@ -993,7 +993,8 @@ static void json_message(struct hs_output *out, struct sb *b, const struct hs_me
 		json_str(b, m->method);
 		sb_puts(b, ",\"target\":");
 		json_str(b, m->target);
-		json_target(b, m->target);
+		/* CONNECT's target is an authority (RFC 9112 3.2.3): no path */
+		json_target(b, m->method && strcmp(m->method, "CONNECT") == 0 ? NULL : m->target);
 		sb_puts(b, ",\"authority\":");
 		json_str(b, m->authority);
 	} else {

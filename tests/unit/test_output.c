@@ -303,6 +303,15 @@ static void test_json_schema(void)
 	s = render(0, 1, &ex);
 	check_jq(s, "[.request.path, .request.query] | @csv", "\"/a/b\",\"k\"");
 	free(s);
+	/* CONNECT's target is a host and port, not a path */
+	free(ex.req.method);
+	ex.req.method = strdup("CONNECT");
+	free(ex.req.target);
+	ex.req.target = strdup("example.com:443");
+	s = render(0, 1, &ex);
+	check_jq(s, "[.request.target, .request.path, .request.query] | @json",
+		 "[\"example.com:443\",null,null]");
+	free(s);
 	clear(&ex);
 }
 
