@@ -623,6 +623,9 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 			set_str(d, &m->method, sl->method, sl->mlen);
 		if (sl->tlen)
 			set_str(d, &m->target, sl->target, sl->tlen);
+		/* CONNECT's target is the authority (RFC 9110 9.3.6), Host or not */
+		if (sl->tlen && sl->mlen == 7 && memcmp(sl->method, "CONNECT", 7) == 0)
+			set_str(d, &m->authority, sl->target, sl->tlen);
 		for (struct entry *e = d->head; e; e = e->next) {
 			if (!e->req_done || e->claimed || e->lost)
 				continue;

@@ -604,7 +604,7 @@ static struct tcase cases[] = {
 	{
 		.name = "CONNECT 200 opens a tunnel",
 		.in = {
-			D0("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
+			D0("CONNECT example.com:443 HTTP/1.1\r\nProxy-Authorization: Basic eDp5\r\n\r\n"),
 			D1(CONNECT200 "\x16\x03\x03\x00\x02"),
 			D0("\x16\x03\x01\x00\x05hello"),
 		},
