@@ -62,6 +62,7 @@ struct side {
 	uint8_t hdrs_seen, ended;
 	uint8_t shown;			/* emitted as streaming (hs_http2_tick) */
 	uint8_t cut;			/* a gap came before it started: it may be in the gap */
+	uint8_t desync;			/* frame sync was lost while it was open: its end may be lost */
 };
 
 struct stream {
@@ -75,7 +76,7 @@ struct stream {
 
 /* A header block (HEADERS or PUSH_PROMISE, then CONTINUATION) being inflated. */
 struct block {
-	uint8_t active, push, end_stream, failed;
+	uint8_t active, push, end_stream, failed, malformed;
 	uint32_t sid, promised;
 	size_t bytes;			/* decoded field bytes kept, against max_header_bytes */
 	uint64_t ts;
@@ -396,7 +397,7 @@ static void stream_check_done(struct hs_http2 *d, struct stream *st)
 		    st->s[0].m.method || st->s[1].m.method;
 	const struct side *rq = &st->s[c], *rs = &st->s[1 - c];
 
-	if (known ? rs->ended && (rq->ended || !(rq->m.flags & HS_MSG_PRESENT)) :
+	if (known ? rs->ended && (rq->ended || rq->desync || !(rq->m.flags & HS_MSG_PRESENT)) :
 		    st->s[0].ended && st->s[1].ended)
 		stream_emit(d, st, 0);
 }
@@ -460,6 +461,7 @@ static void block_begin(struct hs_http2 *d, int x, uint32_t sid, int push, uint3
 	b->push = push;
 	b->end_stream = !push && (dr->flags & FL_END_STREAM);
 	b->failed = 0;
+	b->malformed = 0;
 	b->sid = sid;
 	b->promised = promised;
 	b->bytes = 0;
@@ -570,11 +572,47 @@ static void move_fields(struct hs_http2 *d, struct hs_message *m, struct hs_mess
 	hs_message_reset(tmp);
 }
 
+/* A header section is malformed (RFC 9113 8.2.1, 8.3) when a field name has an uppercase
+ * letter, a pseudo-header field is unknown, repeated or after a regular field, or request
+ * and response pseudo-header fields mix or are missing. */
+static int fields_malformed(const struct hs_message *m)
+{
+	static const char *const pseudo[] = {
+		":method", ":scheme", ":path", ":authority", ":protocol", ":status",
+	};
+	unsigned seen = 0;
+	int regular = 0;
+
+	for (uint32_t i = 0; i < m->nheaders; i++) {
+		const struct hs_header *h = &m->headers[i];
+		size_t k;
+
+		for (uint32_t j = 0; j < h->name_len; j++)
+			if (h->name[j] >= 'A' && h->name[j] <= 'Z')
+				return 1;
+		if (!h->name_len || h->name[0] != ':') {
+			regular = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(pseudo) / sizeof(pseudo[0]); k++)
+			if (strcmp(h->name, pseudo[k]) == 0)
+				break;
+		if (regular || k == sizeof(pseudo) / sizeof(pseudo[0]) || (seen & 1u << k))
+			return 1;
+		seen |= 1u << k;
+	}
+	if (seen & 1u << 5)
+		return seen != 1u << 5;		/* :status alone */
+	return !(seen & 1u << 0);		/* a request has :method */
+}
+
 /* Fills method, target, authority and status from the pseudo-header fields. */
 static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
 {
 	const struct hs_header *host = NULL;
 
+	if (fields_malformed(m))
+		m->flags |= HS_MSG_INVALID;
 	for (uint32_t i = 0; i < m->nheaders; i++) {
 		const struct hs_header *h = &m->headers[i];
 		char **dst = NULL;
@@ -604,6 +642,8 @@ static void fill_pseudo(struct hs_http2 *d, struct hs_message *m)
 		d->nomem = 1;
 	if (m->status && hs_set_str(&m->reason, "", 0) < 0)
 		d->nomem = 1;
+	if (!m->status && hs_message_header(m, ":status"))
+		m->flags |= HS_MSG_INVALID;	/* not three digits */
 }
 
 static void learn_roles(struct hs_http2 *d, int x, const struct hs_message *tmp)
@@ -702,6 +742,8 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 	sd = &st->s[x];
 	if (!sd->m.ts_first)
 		sd->m.ts_first = b->ts;
+	if (b->malformed)
+		sd->m.flags |= HS_MSG_INVALID;
 	if (b->failed) {
 		sd->m.flags |= HS_MSG_PRESENT | HS_MSG_HDRS_LOST;
 		sd->hdrs_seen = 1;
@@ -721,6 +763,14 @@ static void block_end(struct hs_http2 *d, int x, uint64_t ts)
 		if (is_grpc(&sd->m))
 			st->flags |= HS_EX_GRPC;
 	} else {
+		/* trailers end the stream and hold no pseudo-header field; a second header
+		 * section (another final response, a 1xx after it) is malformed (RFC 9113 8.1) */
+		int pseudo = 0;
+
+		for (uint32_t i = 0; i < b->tmp.nheaders; i++)
+			pseudo |= b->tmp.headers[i].name_len && b->tmp.headers[i].name[0] == ':';
+		if ((!b->end_stream || pseudo) && !(sd->m.flags & HS_MSG_HDRS_LOST))
+			sd->m.flags |= HS_MSG_INVALID;
 		move_fields(d, &sd->m, &b->tmp, 1);
 	}
 	side_touch(sd, ts);
@@ -758,6 +808,12 @@ static void lose_sync(struct hs_http2 *d, int x, uint64_t ts)
 		else
 			sd->cut = 1;
 		sd->g.lost = 1;
+		sd->desync = 1;
+	}
+	for (struct stream *st = d->head, *next; st; st = next) {
+		next = st->next;
+		if (!st->s[x].ended && st->s[1 - x].ended)
+			stream_check_done(d, st);
 	}
 	dr->state = ST_RESYNC;
 	dr->pre_n = PREFACE_LEN;
@@ -869,6 +925,31 @@ static void frame_end(struct hs_http2 *d, int x, uint64_t ts)
 	}
 }
 
+/* The frame is malformed: its payload is skipped, its message marked invalid (a header
+ * block the inflater never saw leaves the dynamic table unknown). */
+static void frame_malformed(struct hs_http2 *d, int x, uint64_t ts)
+{
+	struct dir *dr = &d->dir[x];
+	struct stream *st;
+
+	dr->skip = 1;
+	if (!dr->sid) {
+		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE)
+			inflater_reset(d, x);
+		return;
+	}
+	if (dr->type == F_DATA) {
+		if ((st = stream_find(d, dr->sid)))
+			st->s[x].m.flags |= HS_MSG_PRESENT | HS_MSG_INVALID;
+	} else if (dr->type == F_HEADERS) {
+		block_begin(d, x, dr->sid, 0, 0, ts);
+		block_fail(d, x);
+		dr->blk.malformed = 1;
+	} else if (dr->type == F_PUSH_PROMISE) {
+		inflater_reset(d, x);
+	}
+}
+
 /* The fixed fields are in: find the padding, start a header block. */
 static void payload_start(struct hs_http2 *d, int x, uint64_t ts)
 {
@@ -881,11 +962,9 @@ static void payload_start(struct hs_http2 *d, int x, uint64_t ts)
 	if ((dr->type == F_DATA || dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE) &&
 	    (dr->flags & FL_PADDED)) {
 		dr->pad = dr->fix[off++];
-		if (dr->pad > dr->left) {	/* malformed: ignore the frame */
+		if (dr->pad > dr->left) {	/* malformed: ignore the frame, mark its message */
 			dr->pad = 0;
-			dr->skip = 1;
-			if (dr->type != F_DATA)
-				inflater_reset(d, x);
+			frame_malformed(d, x, ts);
 			return;
 		}
 	}
@@ -954,10 +1033,11 @@ static void frame_begin(struct hs_http2 *d, int x, uint64_t ts)
 	if (need > dr->len)
 		bad = 1;
 	if (bad) {
-		dr->skip = 1;
 		need = 0;
-		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE)
-			inflater_reset(d, x);	/* a block the inflater never saw */
+		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE || dr->type == F_DATA)
+			frame_malformed(d, x, ts);	/* also a block the inflater never saw */
+		else
+			dr->skip = 1;
 	}
 	dr->fix_need = need;
 	if (need) {
@@ -985,6 +1065,10 @@ static void body_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n, ui
 			return;
 		dr->data_st = st;
 		sd = &st->s[x];
+		if (sd->ended) {	/* after END_STREAM: the stream is closed (RFC 9113 5.1) */
+			sd->m.flags |= HS_MSG_INVALID;
+			return;
+		}
 		if (sd->cut && !sd->hdrs_seen)
 			sd->m.flags |= HS_MSG_GAP;
 		sd->m.flags |= HS_MSG_PRESENT;
@@ -1084,8 +1168,9 @@ static size_t frame_bytes(struct hs_http2 *d, int x, const uint8_t *p, size_t n,
 
 /* Looks in the resync window for a frame header followed by another plausible one; only
  * frames whose successor fits in the window are candidates. Returns 1 when found: the
- * window then starts with it. final: the input has ended, a frame may end the window. */
-static int resync_scan(struct hs_http2 *d, int x, int final)
+ * window then starts with it. final: the input has ended, a frame may end the window;
+ * rec_end: the window ends where a record (one write) ended, as a frame may too. */
+static int resync_scan(struct hs_http2 *d, int x, int final, int rec_end)
 {
 	struct dir *dr = &d->dir[x];
 	const uint8_t *b = dr->rbuf + dr->roff;
@@ -1115,7 +1200,7 @@ static int resync_scan(struct hs_http2 *d, int x, int final)
 			}
 			continue;
 		}
-		if (final && next == n) {
+		if ((final || rec_end) && next == n) {
 			found = 1;
 			break;
 		}
@@ -1160,7 +1245,7 @@ static void run(struct hs_http2 *d, int x, const uint8_t *p, size_t n, uint64_t 
 				p += take;
 				n -= take;
 			}
-			if (!resync_scan(d, x, final && !n) && !n)
+			if (!resync_scan(d, x, final && !n, !n) && !n)
 				return;
 			continue;
 		}

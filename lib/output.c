@@ -514,8 +514,9 @@ static void grpc_info(const struct hs_exchange *ex, struct grpc_info *g)
 		size_t j = 0;
 
 		for (size_t i = 0; i < msg->value_len; i++) {
+			/* %00 stays as it is: a NUL would end the message and hide the rest */
 			if (v[i] == '%' && i + 2 < msg->value_len && hexval(v[i + 1]) >= 0 &&
-			    hexval(v[i + 2]) >= 0) {
+			    hexval(v[i + 2]) >= 0 && (hexval(v[i + 1]) | hexval(v[i + 2]))) {
 				g->message[j++] = (char)(hexval(v[i + 1]) << 4 | hexval(v[i + 2]));
 				i += 2;
 			} else {

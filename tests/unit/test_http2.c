@@ -1543,6 +1543,146 @@ static void test_nul_in_path(void)
 	sc_free(&sc);
 }
 
+/* After a gap, a frame that ends where its record ends is taken at once: a request written
+ * alone after lost bytes is not held back until the next write (its response would find no
+ * request). The header block uses no dynamic table entry (the gap reset it). */
+static void test_resync_at_record_end(void)
+{
+	/* :method GET, :scheme https (static table), :path literal "/two" */
+	static const uint8_t blk[] = { 0x82, 0x87, 0x04, 4, '/', 't', 'w', 'o' };
+	struct script sc;
+	struct result r;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, END_STREAM, get_req);
+	sc_headers(&sc, 1, 1, END_STREAM, NV(":status", "200"));
+	sc_gap(&sc, 0, 13);
+	sc_frame(&sc, 0, HEADERS, END_HEADERS | END_STREAM, 3, blk, sizeof(blk));
+	sc_headers(&sc, 1, 3, 0, NV(":status", "200"));
+	sc_data(&sc, 1, 3, END_STREAM, "hello");
+	run_all(&sc, &r, "resync at a record's end");
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		CHECK_INT(r.ex[1].stream_id, 3);
+		CHECK_INT(r.ex[1].flags & HS_EX_NO_REQUEST, 0);
+		CHECK_STR(r.ex[1].req.method, "GET");
+		CHECK_STR(r.ex[1].req.target, "/two");
+		check_body(&r.ex[1].resp, "hello");
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
+/* The end of an upload lost in a gap: the exchange is printed when its response ends, not
+ * when the connection closes. */
+static void test_request_end_lost(void)
+{
+	static const uint8_t blk[] = { 0x82, 0x87, 0x04, 5, '/', 'n', 'e', 'x', 't' };
+	struct script sc;
+	struct result r;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	sc_headers(&sc, 0, 1, 0, NV(":method", "POST", ":scheme", "https", ":path", "/upload",
+				   ":authority", "example.com"));
+	sc_data(&sc, 0, 1, 0, "part one");
+	sc_gap(&sc, 0, 100);
+	sc_headers(&sc, 1, 1, 0, NV(":status", "201"));
+	sc_data(&sc, 1, 1, END_STREAM, "created");
+	sc_frame(&sc, 0, HEADERS, END_HEADERS | END_STREAM, 3, blk, sizeof(blk));
+	sc_headers(&sc, 1, 3, END_STREAM, NV(":status", "200"));
+	run_all(&sc, &r, "request end lost");
+	CHECK_INT(r.n, 2);
+	if (r.n == 2) {
+		CHECK_INT(r.ex[0].stream_id, 1);
+		CHECK_STR(r.ex[0].req.target, "/upload");
+		CHECK_INT(r.ex[0].req.flags & (HS_MSG_GAP | HS_MSG_COMPLETE), HS_MSG_GAP);
+		CHECK_INT(r.ex[0].resp.status, 201);
+		check_body(&r.ex[0].resp, "created");
+		CHECK_INT(r.ex[1].stream_id, 3);
+		CHECK_STR(r.ex[1].req.target, "/next");
+	}
+	result_free(&r);
+	sc_free(&sc);
+}
+
+/* Malformed messages (RFC 9113 5.1, 6.1, 6.2, 8.1, 8.2.1, 8.3) are marked invalid, never
+ * dropped nor shown as clean ones. */
+static void test_malformed_messages(void)
+{
+	const struct {
+		const char *name;
+		const char *const *req, *const *resp;
+	} fields[] = {
+		{ "duplicate :path", NV(":method", "GET", ":scheme", "https", ":path", "/public",
+					":path", "/admin", ":authority", "e"), NULL },
+		{ "pseudo after regular", NV(":method", "GET", ":scheme", "https", "x-a", "1",
+					     ":path", "/late"), NULL },
+		{ "uppercase name", NULL, NV(":status", "200", "Content-Type", "text/plain") },
+		{ "no :status", NULL, NV("content-type", "text/plain") },
+		{ ":status of four digits", NULL, NV(":status", "2000") },
+	};
+	struct script sc;
+	struct result r;
+	uint32_t sid = 1;
+
+	sc_init(&sc, 0);
+	sc_start(&sc);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++, sid += 2) {
+		sc_headers(&sc, 0, sid, END_STREAM, fields[i].req ? fields[i].req : get_req);
+		sc_headers(&sc, 1, sid, END_STREAM, fields[i].resp ? fields[i].resp :
+						    NV(":status", "200"));
+	}
+	/* a second final response, without END_STREAM, its body joined to the first */
+	sc_headers(&sc, 0, sid, END_STREAM, get_req);
+	sc_headers(&sc, 1, sid, 0, NV(":status", "200"));
+	sc_data(&sc, 1, sid, 0, "first");
+	sc_headers(&sc, 1, sid, 0, NV(":status", "404"));
+	sc_data(&sc, 1, sid, END_STREAM, "x");
+	/* trailers holding a pseudo-header field */
+	sid += 2;
+	sc_headers(&sc, 0, sid, END_STREAM, get_req);
+	sc_headers(&sc, 1, sid, 0, NV(":status", "200"));
+	sc_data(&sc, 1, sid, 0, "ok");
+	sc_headers(&sc, 1, sid, END_STREAM, NV(":status", "500"));
+	/* DATA after the request's END_STREAM */
+	sid += 2;
+	sc_headers(&sc, 0, sid, END_STREAM, get_req);
+	sc_data(&sc, 0, sid, 0, "late");
+	sc_headers(&sc, 1, sid, END_STREAM, NV(":status", "200"));
+	/* padding longer than the frame: DATA, then HEADERS (the request's block is lost) */
+	sid += 2;
+	sc_headers(&sc, 0, sid, END_STREAM, get_req);
+	sc_headers(&sc, 1, sid, 0, NV(":status", "200"));
+	sc_frame(&sc, 1, DATA, PADDED | END_STREAM, sid, "\x09" "ab", 3);
+	sid += 2;
+	sc_frame(&sc, 0, HEADERS, END_HEADERS | END_STREAM | PADDED, sid, "\xc8\x82", 2);
+	sc_headers(&sc, 1, sid, END_STREAM, NV(":status", "204"));
+	run_all(&sc, &r, "malformed messages");
+	CHECK_INT(r.n, 10);
+	if (r.n != 10)
+		goto out;
+	for (int i = 0; i < 10; i++) {
+		const struct hs_message *bad = i < 2 || i == 7 || i == 9 ? &r.ex[i].req :
+					       &r.ex[i].resp;
+
+		CHECK_INT(r.ex[i].stream_id, 2 * i + 1);
+		CHECK(bad->flags & HS_MSG_INVALID);
+		if (!(bad->flags & HS_MSG_INVALID))
+			fprintf(stderr, "  (malformed message %d not marked)\n", i);
+	}
+	CHECK_STR(r.ex[0].req.target, "/public");
+	CHECK_INT(r.ex[6].resp.status, 200);
+	CHECK_INT(r.ex[7].req.body_size, 0);
+	CHECK_INT(r.ex[8].resp.status, 200);
+	CHECK_INT(r.ex[9].req.flags & HS_MSG_HDRS_LOST, HS_MSG_HDRS_LOST);
+	CHECK_INT(r.ex[9].resp.status, 204);
+out:
+	result_free(&r);
+	sc_free(&sc);
+}
+
 static void sum_kept(const struct hs_exchange *ex, void *ctx)
 {
 	size_t *sum = ctx;
@@ -1758,6 +1898,9 @@ int main(void)
 	test_malformed();
 	test_client_push_two_status();
 	test_nul_in_path();
+	test_resync_at_record_end();
+	test_request_end_lost();
+	test_malformed_messages();
 	test_body_budget();
 	test_limits();
 	test_garbage();

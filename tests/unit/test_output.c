@@ -765,6 +765,16 @@ static void test_http2_grpc(void)
 	s = render(0, 1, &ex);
 	check_jq(s, "[.grpc.service, .grpc.method] | @csv", "\"trailers\",");
 	free(s);
+	/* %00 stays as it is: a NUL would end the message and hide the rest */
+	CHECK_STR(ex.resp.trailers[1].name, "grpc-message");
+	strcpy(ex.resp.trailers[1].value, "no%00%1b[2Jpe");	/* shorter: fits in place */
+	ex.resp.trailers[1].value_len = strlen(ex.resp.trailers[1].value);
+	s = render(0, 0, &ex);
+	CHECK(strstr(s, " grpc-message=\"no%00\\x1b[2Jpe\"\n") != NULL);
+	free(s);
+	s = render(0, 1, &ex);
+	check_jq(s, ".grpc.message | @json", "\"no%00\\u001b[2Jpe\"");
+	free(s);
 
 	/* reset, pushed */
 	ex.flags = HS_EX_RESET | HS_EX_PUSHED;
