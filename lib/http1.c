@@ -643,7 +643,8 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 		}
 	} else {
 		m->status = sl->status;
-		set_str(d, &m->reason, sl->reason, sl->rlen);
+		if (sl->status)	/* none when the status line could not be parsed: null in JSON */
+			set_str(d, &m->reason, sl->reason, sl->rlen);
 		/* reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 4) */
 		for (size_t i = 0; i < sl->rlen; i++)
 			if (((uint8_t)sl->reason[i] < 0x20 && sl->reason[i] != '\t') ||
