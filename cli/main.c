@@ -304,6 +304,40 @@ static void hook_tls(struct app *a, uint32_t pid, int exec)
 	report_tls(a);
 }
 
+/* Process pid ended: a target no more (stop when none is left, like strace -p), and its
+ * probes go with it (-f may see thousands of short-lived processes; a new program is not
+ * looked at any more). */
+static void process_ended(struct app *a, uint32_t pid)
+{
+	for (size_t i = 0; i < a->npids; i++) {
+		if (a->pids[i] == pid) {
+			a->pids[i] = 0;
+			if (--a->alive == 0)
+				stop = 1;
+		}
+	}
+	if (a->tls)
+		hs_tls_forget_pid(a->tls, pid);
+	if (a->gotls && a->npids)
+		hs_gotls_forget_pid(a->gotls, pid);
+}
+
+/* Targets that ended with no EXIT record, which would keep httpsnoop waiting for them
+ * forever: before the probes were attached (at_start), or while the ring was full and lost
+ * it. Gone now, or zombies. */
+static void reap_targets(struct app *a, int at_start)
+{
+	for (size_t i = 0; i < a->npids; i++) {
+		uint32_t pid = a->pids[i];
+
+		if (!pid || (hs_proc_tgid(pid) && !hs_proc_exited(pid)))
+			continue;
+		if (at_start)
+			hs_output_note(stderr, "pid %u exited before tracing began", pid);
+		process_ended(a, pid);
+	}
+}
+
 /* -f: task tid, made by traced process pid, is traced from its start. A thread is covered
  * by its process already; a process becomes a target, with its TLS libraries hooked. */
 static void on_fork(struct app *a, uint32_t pid, uint32_t tid)
@@ -429,23 +463,8 @@ static void on_record(const void *data, size_t size, void *ctx)
 		on_fork(a, r->pid, r->tid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
 		on_untraced_child(a, r);
-	/* a traced process ended: stop when none is left, like strace -p */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->npids) {
-		for (i = 0; i < a->npids; i++) {
-			if (a->pids[i] == r->pid) {
-				a->pids[i] = 0;
-				if (--a->alive == 0)
-					stop = 1;
-			}
-		}
-		/* its probes go with it: -f may see thousands of short-lived processes */
-		if (a->tls)
-			hs_tls_forget_pid(a->tls, r->pid);
-		if (a->gotls)
-			hs_gotls_forget_pid(a->gotls, r->pid);
-	} else if (size >= sizeof(*r) && r->type == HS_REC_EXIT && a->tls) {
-		hs_tls_forget_pid(a->tls, r->pid);	/* no more looks at a new program */
-	}
+	if (size >= sizeof(*r) && r->type == HS_REC_EXIT)
+		process_ended(a, r->pid);
 	/* its id may come back for a process with another library */
 	for (i = 0; size >= sizeof(*r) && r->type == HS_REC_EXIT && i < MAX_TOLD_TLS; i++)
 		if (a->libs[i].pid == r->pid)
@@ -1093,16 +1112,7 @@ int main(int argc, char **argv)
 				strerror(-err));
 		report_tls(&a);
 	}
-	/* a target that ended before the probes were attached sent no EXIT record: it is
-	 * gone now, or a zombie, and would keep httpsnoop waiting for it forever */
-	for (size_t i = 0; i < a.npids; i++) {
-		if (!a.pids[i] || (hs_proc_tgid(a.pids[i]) && !hs_proc_exited(a.pids[i])))
-			continue;
-		hs_output_note(stderr, "pid %u exited before tracing began", a.pids[i]);
-		a.pids[i] = 0;
-		if (--a.alive == 0)
-			stop = 1;
-	}
+	reap_targets(&a, 1);
 	report_io_uring(&a);
 	if (!a.follow)
 		report_children(&a);
@@ -1160,6 +1170,8 @@ int main(int argc, char **argv)
 		if (now - lost_told >= 1000) {
 			lost_told = now;
 			report_lost(c, &lost, cap.ring_bytes);
+			if (lost)	/* an EXIT record may have been among them */
+				reap_targets(&a, 0);
 		}
 		err = hs_capture_poll(c, wait, out_fd);
 		if (err == -EPIPE) {

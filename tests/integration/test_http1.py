@@ -859,6 +859,30 @@ def test_exits_when_target_exits():
         one(ex, target="/a.txt", status=200)
 
 
+def test_exits_when_target_exits_while_the_ring_is_full():
+    # the target's EXIT record is lost with the others when the ring is full (a reader
+    # stopped here, slow elsewhere): httpsnoop still notices that it is gone
+    code = ("import sys, urllib.request\n"
+            "sys.stdin.readline()\n"
+            "for i in range(4):\n"
+            f"    urllib.request.urlopen('http://127.0.0.1:{NGX_PORT}/big.bin').read()\n")
+    p = Proc([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    s = Snoop("-p", p.pid, "-B", "64")
+    s.p.send_signal(signal.SIGSTOP)
+    try:
+        p.p.stdin.write(b"go\n")
+        p.p.stdin.flush()
+        assert p.p.wait(timeout=30) == 0
+    finally:
+        s.p.send_signal(signal.SIGCONT)
+    deadline = time.time() + 10
+    while s.p.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert s.p.poll() is not None, "httpsnoop kept running after its only target exited"
+    s.stop(settle=0)
+    assert "records lost: the kernel ring buffer (64 KiB) was full" in s.stderr, s.stderr
+
+
 def test_write_then_read_file():
     path = f"{WWW}/cap.hsnoop"
     s = Snoop("-p", PY.pid, "-w", path, json_out=False)
