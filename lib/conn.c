@@ -483,7 +483,11 @@ static void on_data(struct hs_conns *t, const struct hs_rec *r, const uint8_t *p
 	if (!c)
 		return;
 	c->last_ts = r->ts_ns;
+	/* the process of the latest call: a forking server's child serves what its parent
+	 * accepted (and may have done the TLS handshake of) */
+	c->ci.pid = r->pid;
 	c->ci.tid = r->tid;
+	memcpy(c->ci.comm, r->comm, sizeof(c->ci.comm) - 1);
 	if ((enum hs_source)r->source != c->ci.source) {
 		/* a TLS probe took over this socket: what came before was ciphertext */
 		reset_decoding(c, 0);

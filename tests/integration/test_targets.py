@@ -504,6 +504,35 @@ def test_follow_forks_tls_server_forking_per_connection():
     assert "httpsnoop_" not in open(events).read(), "uprobe events left after the end"
 
 
+# the parent accepts and does the TLS handshake, the child serves the request
+FORKING_TLS_HANDSHAKE_IN_PARENT = FORKING_TLS.replace(
+    "    c, _ = ls.accept()\n",
+    "    c, _ = ls.accept()\n    c = ctx.wrap_socket(c, server_side=True)\n").replace(
+    "        s = ctx.wrap_socket(c, server_side=True)\n", "        s = c\n")
+
+
+def test_follow_forks_exchange_of_the_child_that_served_it():
+    """A connection the parent accepted and shook hands on, served by a forked child: the
+    exchange is the child's (its pid, not the parent's with the child's thread id)."""
+    assert FORKING_TLS_HANDSHAKE_IN_PARENT.count("s = c\n") == 1
+    srv = subprocess.Popen([sys.executable, "-c", FORKING_TLS_HANDSHAKE_IN_PARENT],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(srv.stdout.readline())
+        s = Snoop("-p", srv.pid, "-f")
+        for i in range(3):
+            subprocess.run(["curl", "-sk", "-o", "/dev/null", f"https://127.0.0.1:{port}/p{i}"],
+                           check=True, timeout=10)
+        ex = s.stop()
+    finally:
+        srv.kill()
+        srv.wait()
+    for i in range(3):
+        e = one(ex, method="GET", target=f"/p{i}", status=200)
+        assert e["response"]["body"]["text"] == f"forked {e['process']['pid']}", e
+        assert e["process"]["tid"] == e["process"]["pid"] != srv.pid, e["process"]
+
+
 def test_forking_server_without_f_is_named_once():
     """-p a server that forks per connection, without -f: its children do the work and are
     not traced, and one line says so (not one per child); a threaded server's threads are
