@@ -550,9 +550,10 @@ static void on_h2_midway(const struct hs_conninfo *ci, void *ctx)
 			return;
 	a->told_h2[a->ntold_h2++ % MAX_TOLD_TLS] = ci->pid;
 	hs_output_peer(ci, peer, sizeof(peer));
-	hs_output_note(stderr, "pid %u (%s): its HTTP/2 connection with %s was open before tracing "
-		       "began: not decoded, as its header compression state is unknown (new "
-		       "connections are)", ci->pid, ci->comm, peer);
+	hs_output_note(stderr, "pid %u (%s): its HTTP/2 connection with %s began before it could "
+		       "be traced (before tracing began, or before its TLS library was hooked): "
+		       "not decoded, as its header compression state is unknown (new connections "
+		       "are)", ci->pid, ci->comm, peer);
 }
 
 /* What the OpenSSL and GnuTLS discovery found, once per change: failures always, the rest

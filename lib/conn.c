@@ -412,6 +412,16 @@ static void feed(struct conn *c, int dir, const uint8_t *data, size_t len, uint6
 		hs_http2_feed(c->h2, dir, data, len, ts);
 		return;
 	}
+	/* guessed HTTP/1, but this write is whole HTTP/2 frames: an HTTP/2 connection whose
+	 * first bytes seen were inside a frame, open before it was traced */
+	if (c->guessed && !c->exchanges && hs_http2_whole_frames(data, len)) {
+		if (t->o.h2_midway)
+			t->o.h2_midway(&c->ci, t->o.ctx);
+		hs_http1_free(c->h1);
+		c->h1 = NULL;
+		c->proto = P_NONE;
+		return;
+	}
 	switch (hs_http1_feed(c->h1, dir, data, len, ts, &used)) {
 	case HS_HTTP1_UPGRADE_H2:
 		hs_http1_free(c->h1);

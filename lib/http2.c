@@ -221,6 +221,17 @@ int hs_http2_detect_frame(const uint8_t *p, size_t n)
 	       header_plausible(p, FRAME_SIZE_DEFAULT, 0);
 }
 
+int hs_http2_whole_frames(const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	if (!hs_http2_detect_frame(p, n))
+		return 0;
+	while (off + FRAME_HDR <= n && header_plausible(p + off, FRAME_SIZE_DEFAULT, 0))
+		off += FRAME_HDR + be24(p + off);
+	return off == n;
+}
+
 /* --- HPACK inflaters --- */
 
 /* A fresh inflater: its table may only be larger than the peer's, never smaller, so

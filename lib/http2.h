@@ -31,5 +31,8 @@ int hs_http2_detect(const uint8_t *p, size_t n);
 int hs_http2_detect_server(const uint8_t *p, size_t n);
 /* 1 when p starts with a plausible HTTP/2 frame header (a connection seen from its middle). */
 int hs_http2_detect_frame(const uint8_t *p, size_t n);
+/* 1 when p is whole plausible HTTP/2 frames, from its first byte to its last (one write of a
+ * connection seen from its middle), else 0. */
+int hs_http2_whole_frames(const uint8_t *p, size_t n);
 
 #endif

@@ -189,8 +189,60 @@ def test_connection_open_before_tracing_is_named_not_misread():
     ex = s.stop()
     assert [e["request"]["target"] for e in ex] == ["/a.txt?new"], ex
     clean(ex[0])
-    note = (f"pid {p.pid} (node): its HTTP/2 connection with 127.0.0.1:{NGHTTPD_PORT} was "
-            "open before tracing began: not decoded")
+    note = (f"pid {p.pid} (node): its HTTP/2 connection with 127.0.0.1:{NGHTTPD_PORT} began "
+            "before it could be traced (before tracing began, or before its TLS library was "
+            "hooked): not decoded")
+    assert s.stderr.count(note) == 1, s.stderr
+
+
+# an h2c client that stops reading inside the first DATA frame until told to go on, then
+# reads on (inside that frame) and sends its next request
+INSIDE_A_FRAME = r"""
+import os, socket, struct, sys, time
+port, flag = int(sys.argv[1]), sys.argv[2]
+def frame(t, f, sid, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([t, f]) + struct.pack(">I", sid) + payload
+def get(path):	# :method GET, :scheme http, :path and :authority as literals
+    p, a = path.encode(), b"127.0.0.1"
+    return b"\x82\x86\x04" + bytes([len(p)]) + p + b"\x01" + bytes([len(a)]) + a
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"") + frame(1, 5, 1, get("/big.bin")))
+buf, off = b"", 0
+def need(n):
+    global buf
+    while len(buf) < n:
+        buf += s.recv(n - len(buf))
+while True:
+    need(off + 9)
+    if buf[off + 3] == 0:	# DATA: stop 100 bytes into it
+        need(off + 9 + 100)
+        break
+    need(off + 9 + int.from_bytes(buf[off:off + 3], "big"))
+    off += 9 + int.from_bytes(buf[off:off + 3], "big")
+print("ready", flush=True)
+while not os.path.exists(flag):
+    time.sleep(0.02)
+s.recv(4096)
+s.sendall(frame(1, 5, 3, get("/a.txt")))
+time.sleep(0.3)
+s.close()
+"""
+
+
+def test_connection_first_seen_inside_a_frame_is_named():
+    # its first bytes seen (a read inside a DATA frame) are no protocol's; its next write,
+    # whole frames, tells that the connection is HTTP/2 and began before it was traced
+    flag = os.path.join(TMP, "inside")
+    p = Proc([sys.executable, "-c", INSIDE_A_FRAME, str(NGHTTPD_PORT), flag],
+             stdout=subprocess.PIPE)
+    assert p.p.stdout.readline() == b"ready\n"
+    s = Snoop("-p", p.pid)
+    open(flag, "w").close()
+    assert p.p.wait(timeout=30) == 0
+    ex = s.stop()
+    assert ex == [], ex
+    note = (f"pid {p.pid} (python3): its HTTP/2 connection with 127.0.0.1:{NGHTTPD_PORT} "
+            "began before it could be traced")
     assert s.stderr.count(note) == 1, s.stderr
 
 
