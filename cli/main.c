@@ -447,6 +447,8 @@ static void read_tls_lib(struct app *a, const struct hs_rec *r, size_t size)
 	a->libs[k].name[n] = '\0';
 }
 
+static void record_out(struct app *a, const void *data, size_t size);
+
 static void on_record(const void *data, size_t size, void *ctx)
 {
 	struct app *a = ctx;
@@ -463,12 +465,21 @@ static void on_record(const void *data, size_t size, void *ctx)
 		on_fork(a, r->pid, r->tid);
 	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
 		on_untraced_child(a, r);
+	record_out(a, data, size);
+	/* after its connections ended, which may tell what its hooked libraries did not see */
 	if (size >= sizeof(*r) && r->type == HS_REC_EXIT)
 		process_ended(a, r->pid);
 	/* its id may come back for a process with another library */
 	for (i = 0; size >= sizeof(*r) && r->type == HS_REC_EXIT && i < MAX_TOLD_TLS; i++)
 		if (a->libs[i].pid == r->pid)
 			a->libs[i].pid = 0;
+}
+
+/* A record to the -w file, or to the decoders. */
+static void record_out(struct app *a, const void *data, size_t size)
+{
+	const struct hs_rec *r = data;
+
 	if (a->wfile) {
 		int err;
 
@@ -526,9 +537,10 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 	struct app *a = ctx;
 	char peer[64];
 
-	/* a process already gone: whether it had a hooked library is not known any more */
-	if (!a->tls || hs_tls_hooked(a->tls, ci->pid) != 0 ||
-	    (a->gotls && hs_gotls_lib(a->gotls, ci->pid)))
+	int tls = a->tls ? hs_tls_hooked(a->tls, ci->pid) : 0;
+	int go = a->gotls && hs_gotls_lib(a->gotls, ci->pid);
+
+	if (!a->tls)
 		return;
 	for (size_t i = 0; i < MAX_TOLD_TLS; i++)
 		if (!strncmp(a->told_tls[i], ci->comm, sizeof(a->told_tls[i])))
@@ -536,8 +548,18 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 	snprintf(a->told_tls[a->ntold_tls++ % MAX_TOLD_TLS], sizeof(a->told_tls[0]), "%s",
 		 ci->comm);
 	hs_output_peer(ci, peer, sizeof(peer));
-	hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: it uses no TLS library "
-		       "that is hooked (OpenSSL, GnuTLS, Go crypto/tls)", ci->pid, ci->comm, peer);
+	if (tls == 1 || go)	/* a new program's first moments, before its library was hooked */
+		hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: its hooked TLS "
+			       "library saw none of it (it went before the hook was in place)",
+			       ci->pid, ci->comm, peer);
+	else if (tls < 0)	/* gone before its libraries were looked at: a short first run */
+		hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: the process "
+			       "ended before its TLS library could be hooked", ci->pid, ci->comm,
+			       peer);
+	else
+		hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: it uses no TLS "
+			       "library that is hooked (OpenSSL, GnuTLS, Go crypto/tls)", ci->pid,
+			       ci->comm, peer);
 }
 
 static void on_h2_midway(const struct hs_conninfo *ci, void *ctx)

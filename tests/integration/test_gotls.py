@@ -334,6 +334,29 @@ def test_every_process_follows_new_go_programs():
     assert "every other process of it" in s.stderr, s.stderr
 
 
+def test_new_go_program_quicker_than_its_hook_is_named():
+    # a new executable's first run, that does not wait: its request may go before its probes
+    # are attached (its analysis takes ~10-20 ms); then a line names it, nothing is silent
+    fresh = os.path.join(os.path.dirname(BIN["plain"][1]), f"fresh-{time.time_ns()}")
+    shutil.copy(BIN["plain"][1], fresh)
+    srv, port = go_server("plain")
+    s = Snoop()
+    try:
+        cli = subprocess.Popen([fresh, "-url", f"https://127.0.0.1:{port}/quick"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert "200 " in finish(cli)
+        time.sleep(0.3)
+        ex = s.stop()
+    finally:
+        srv.stop()
+        os.unlink(fresh)
+    seen = [e for e in find(ex, method="GET", target="/quick", status=200)
+            if e["process"]["pid"] == cli.pid]
+    note = (f"pid {cli.pid} ({os.path.basename(fresh)[:15]}): its TLS with 127.0.0.1:{port} "
+            "was not shown: ")
+    assert seen or note in s.stderr, s.stderr
+
+
 def test_missing_capabilities_are_named_without_v():
     """Run as nobody with capabilities too few to hook a Go server, one line says so and
     why, without -v; with enough, its exchange is decoded."""
