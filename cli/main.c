@@ -447,34 +447,6 @@ static void read_tls_lib(struct app *a, const struct hs_rec *r, size_t size)
 	a->libs[k].name[n] = '\0';
 }
 
-static void record_out(struct app *a, const void *data, size_t size);
-
-static void on_record(const void *data, size_t size, void *ctx)
-{
-	struct app *a = ctx;
-	const struct hs_rec *r = data;
-	size_t i;
-
-	/* a new program (of a target, or of any process in every-process mode): hook its TLS
-	 * before its first request */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXEC &&
-	    (!a->npids || ((i = target_index(a, r->pid)) != SIZE_MAX &&
-			   a->forked[i] != FORK_UNHOOKED)))
-		hook_tls(a, r->pid, 1);
-	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
-		on_fork(a, r->pid, r->tid);
-	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
-		on_untraced_child(a, r);
-	record_out(a, data, size);
-	/* after its connections ended, which may tell what its hooked libraries did not see */
-	if (size >= sizeof(*r) && r->type == HS_REC_EXIT)
-		process_ended(a, r->pid);
-	/* its id may come back for a process with another library */
-	for (i = 0; size >= sizeof(*r) && r->type == HS_REC_EXIT && i < MAX_TOLD_TLS; i++)
-		if (a->libs[i].pid == r->pid)
-			a->libs[i].pid = 0;
-}
-
 /* A record to the -w file, or to the decoders. */
 static void record_out(struct app *a, const void *data, size_t size)
 {
@@ -500,6 +472,32 @@ static void record_out(struct app *a, const void *data, size_t size)
 			return;
 	}
 	hs_conns_record(a->conns, data, size);
+}
+
+static void on_record(const void *data, size_t size, void *ctx)
+{
+	struct app *a = ctx;
+	const struct hs_rec *r = data;
+	size_t i;
+
+	/* a new program (of a target, or of any process in every-process mode): hook its TLS
+	 * before its first request */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXEC &&
+	    (!a->npids || ((i = target_index(a, r->pid)) != SIZE_MAX &&
+			   a->forked[i] != FORK_UNHOOKED)))
+		hook_tls(a, r->pid, 1);
+	if (size >= sizeof(*r) && r->type == HS_REC_FORK && a->follow)
+		on_fork(a, r->pid, r->tid);
+	if (size >= sizeof(*r) && r->type == HS_REC_FORK && (r->flags & HS_RF_UNTRACED))
+		on_untraced_child(a, r);
+	record_out(a, data, size);
+	/* after its connections ended, which may tell what its hooked libraries did not see */
+	if (size >= sizeof(*r) && r->type == HS_REC_EXIT)
+		process_ended(a, r->pid);
+	/* its id may come back for a process with another library */
+	for (i = 0; size >= sizeof(*r) && r->type == HS_REC_EXIT && i < MAX_TOLD_TLS; i++)
+		if (a->libs[i].pid == r->pid)
+			a->libs[i].pid = 0;
 }
 
 /* -r: a record of the file, if the filters want it */
@@ -536,9 +534,7 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 {
 	struct app *a = ctx;
 	char peer[64];
-
-	int tls = a->tls ? hs_tls_hooked(a->tls, ci->pid) : 0;
-	int go = a->gotls && hs_gotls_lib(a->gotls, ci->pid);
+	int tls, go;
 
 	if (!a->tls)
 		return;
@@ -547,6 +543,8 @@ static void on_tls_unseen(const struct hs_conninfo *ci, void *ctx)
 			return;
 	snprintf(a->told_tls[a->ntold_tls++ % MAX_TOLD_TLS], sizeof(a->told_tls[0]), "%s",
 		 ci->comm);
+	tls = hs_tls_hooked(a->tls, ci->pid);
+	go = a->gotls && hs_gotls_lib(a->gotls, ci->pid);
 	hs_output_peer(ci, peer, sizeof(peer));
 	if (tls == 1 || go)	/* a new program's first moments, before its library was hooked */
 		hs_output_note(stderr, "pid %u (%s): its TLS with %s was not shown: its hooked TLS "

@@ -618,13 +618,15 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 	m->ts_first = lts;
 	m->ts_last = ts;
 	if (sl->kind == K_REQ) {
+		int connect = sl->mlen == 7 && memcmp(sl->method, "CONNECT", 7) == 0;
+
 		/* none when the request line could not be parsed: shown as (invalid), null in JSON */
 		if (sl->mlen)
 			set_str(d, &m->method, sl->method, sl->mlen);
 		if (sl->tlen)
 			set_str(d, &m->target, sl->target, sl->tlen);
 		/* CONNECT's target is the authority (RFC 9110 9.3.6), Host or not */
-		if (sl->tlen && sl->mlen == 7 && memcmp(sl->method, "CONNECT", 7) == 0)
+		if (sl->tlen && connect)
 			set_str(d, &m->authority, sl->target, sl->tlen);
 		for (struct entry *e = d->head; e; e = e->next) {
 			if (!e->req_done || e->claimed || e->lost)
@@ -639,7 +641,7 @@ static void begin(struct hs_http1 *d, struct dir *s, const struct startline *sl,
 		if (s->ent) {
 			s->ent->resp_gaps = o->ngaps;
 			s->ent->is_head = sl->mlen == 4 && memcmp(sl->method, "HEAD", 4) == 0;
-			s->ent->is_connect = sl->mlen == 7 && memcmp(sl->method, "CONNECT", 7) == 0;
+			s->ent->is_connect = connect;
 		}
 	} else {
 		m->status = sl->status;

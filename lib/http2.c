@@ -944,19 +944,13 @@ static void frame_malformed(struct hs_http2 *d, int x, uint64_t ts)
 	struct stream *st;
 
 	dr->skip = 1;
-	if (!dr->sid) {
-		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE)
-			inflater_reset(d, x);
-		return;
-	}
-	if (dr->type == F_DATA) {
-		if ((st = stream_find(d, dr->sid)))
-			st->s[x].m.flags |= HS_MSG_PRESENT | HS_MSG_INVALID;
-	} else if (dr->type == F_HEADERS) {
+	if (dr->type == F_DATA && (st = stream_find(d, dr->sid))) {
+		st->s[x].m.flags |= HS_MSG_PRESENT | HS_MSG_INVALID;
+	} else if (dr->type == F_HEADERS && dr->sid) {
 		block_begin(d, x, dr->sid, 0, 0, ts);
-		block_fail(d, x);
+		block_fail(d, x);	/* resets the inflater */
 		dr->blk.malformed = 1;
-	} else if (dr->type == F_PUSH_PROMISE) {
+	} else if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE) {
 		inflater_reset(d, x);
 	}
 }
@@ -1045,10 +1039,7 @@ static void frame_begin(struct hs_http2 *d, int x, uint64_t ts)
 		bad = 1;
 	if (bad) {
 		need = 0;
-		if (dr->type == F_HEADERS || dr->type == F_PUSH_PROMISE || dr->type == F_DATA)
-			frame_malformed(d, x, ts);	/* also a block the inflater never saw */
-		else
-			dr->skip = 1;
+		frame_malformed(d, x, ts);
 	}
 	dr->fix_need = need;
 	if (need) {
